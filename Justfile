@@ -1,0 +1,51 @@
+# open-r1 labs — every way in. `just` lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+python := ".venv/bin/python"
+
+# list the recipes
+default:
+    @just --list --unsorted
+
+# create or refresh .venv (torch for this machine + hash-locked requirements); cheap when up to date
+setup:
+    @scripts/setup.sh
+
+# run a lab: `just lab grpo-math`, `just lab grpo-math --profile nano -- --max_steps 20`
+lab name *ARGS: setup
+    {{python}} -m open_r1 lab run {{name}} {{ARGS}}
+
+# list the labs and their status
+labs: setup
+    {{python}} -m open_r1 lab list
+
+# run again exactly what a run card describes
+rerun card: setup
+    {{python}} -m open_r1 lab rerun {{card}}
+
+# build (or find cached) the nano model: tokenizer, Qwen2 weights, distillation SFT
+nano: setup
+    {{python}} -m open_r1 nano build
+
+# the whole test suite, as CI runs it (extra arguments go to pytest)
+test *ARGS: setup
+    {{python}} -m pytest {{ARGS}}
+
+# check style without changing anything
+lint: setup
+    {{python}} -m ruff check .
+    {{python}} -m ruff format --check open_r1 tests scripts
+
+# fix what the linters can fix
+fix: setup
+    {{python}} -m ruff check --fix .
+    {{python}} -m ruff format open_r1 tests scripts
+
+# regenerate requirements/lock.txt from pyproject.toml (hashes; torch excluded)
+lock: setup
+    PATH=.venv/bin:$PATH scripts/lock.sh
+
+# the `open-r1` command itself: `just open-r1 rewards list`
+open-r1 *ARGS: setup
+    {{python}} -m open_r1 {{ARGS}}

@@ -1,0 +1,71 @@
+"""The `open-r1` command: one tree of subcommands, each owned by the module that implements it.
+
+Every subsystem exposes `register(subparsers)`; this file only wires them together so that `open-r1 --help`
+shows the whole product and each module keeps its own arguments next to its own code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from open_r1 import __version__
+from open_r1.errors import OpenR1Error
+
+# (command, module that registers it). Modules are imported lazily so `open-r1 --help` stays fast and a broken
+# optional stack (say, the sandbox's web server) never stops `open-r1 lab run` from working.
+SUBCOMMANDS: list[tuple[str, str]] = [
+    ("lab", "open_r1.labs"),
+    ("train", "open_r1.train"),
+    ("nano", "open_r1.nano.cli"),
+    ("rewards", "open_r1.rewards.cli"),
+    ("sandbox", "open_r1.sandbox.cli"),
+    ("competitive", "open_r1.competitive.cli"),
+    ("generate", "open_r1.generate"),
+    ("data", "open_r1.data_tools"),
+    ("eval", "open_r1.evaluate"),
+    ("plan", "open_r1.plan"),
+    ("doctor", "open_r1.doctor"),
+    ("docs", "open_r1.docs_cli"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="open-r1", description="Reproducible DeepSeek-R1-style reasoning labs.")
+    parser.add_argument("--version", action="version", version=f"open-r1 {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            # Only hide subcommands whose module is not written yet; a missing third-party package inside an
+            # existing module is a real error the user must see.
+            if err.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # Everything after a bare `--` is passed through untouched (recipe overrides for `lab run`).
+    passthrough: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1 :]
+    args, unknown = parser.parse_known_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    args.passthrough = passthrough
+    if unknown and not getattr(args, "accepts_unknown", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.unknown = unknown
+    try:
+        return int(args.func(args) or 0)
+    except OpenR1Error as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

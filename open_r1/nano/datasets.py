@@ -1,0 +1,63 @@
+"""Nano datasets written to disk as jsonl, so they load through the same path as any local dataset.
+
+WHAT
+    `materialize("nano://math/<split>")` → path of `<kit dir>/data/<split>.jsonl`, writing it first if needed.
+    Splits: `sft` (prompts + teacher traces in a `messages` column), `train` (GRPO prompts + gold), `heldout`.
+
+WHY
+    Same code path at every scale: GRPO and SFT read nano data with `datasets.load_dataset("json", ...)`, exactly as
+    they would read a user's file. The held-out split is drawn first and excluded from the others by question
+    string, so held-out scores measure generalisation (arXiv 2501.12948 §3 evaluates on unseen benchmarks).
+
+HOW
+    Deterministic from the kit's seed: heldout uses seed, sft seed+1, train seed+2. Files are written to a temp
+    name and renamed (atomic), so concurrent runs never read half a file.
+
+DATA FLOW
+    open_r1.data.load_one (nano:// ids) → here → jsonl → datasets → trainers and open_r1.nano.evaluate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from open_r1.errors import ConfigError
+from open_r1.nano.spec import get_spec, kit_dir, parse_uri
+from open_r1.nano.tasks import Teacher, make_split
+
+SPLITS = ("sft", "train", "heldout")
+
+
+def rows_for(name: str, split: str) -> list[dict]:
+    spec = get_spec(name)
+    heldout = make_split(spec.seed, spec.n_heldout, spec.levels)
+    if split == "heldout":
+        return heldout
+    exclude = {r["problem"] for r in heldout}
+    if split == "sft":
+        return make_split(spec.seed + 1, spec.n_sft, spec.levels, Teacher(spec.sign_slip), exclude, unique=False)
+    if split == "train":
+        return make_split(spec.seed + 2, spec.n_grpo, spec.levels, None, exclude, unique=False)
+    raise ConfigError(f"unknown nano split '{split}'", key="dataset_name", fix=f"use one of {SPLITS}.")
+
+
+def write_jsonl_atomic(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    os.replace(tmp, path)
+
+
+def materialize(uri: str) -> Path:
+    name, split = parse_uri(uri)
+    if split is None:
+        raise ConfigError(f"'{uri}' names no split", key="dataset_name", fix=f"use nano://{name}/<{'|'.join(SPLITS)}>.")
+    path = kit_dir(name) / "data" / f"{split}.jsonl"
+    if not path.exists():
+        write_jsonl_atomic(path, rows_for(name, split))
+    return path

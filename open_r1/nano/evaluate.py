@@ -1,0 +1,98 @@
+"""Score a model on held-out nano problems: strict-format adherence and exact accuracy, greedy and sampled.
+
+WHAT
+    `evaluate_model(model_or_path, tokenizer, dataset_id, n)` → {"n", "format", "accuracy", "sampled_accuracy",
+    "by_level": {level: accuracy}} on the first `n` rows of a held-out nano split.
+
+WHY
+    The R1 paper reports pass@1 on held-out benchmarks (arXiv 2501.12948 §3); the nano equivalent is a fixed set of
+    problems never seen in SFT or GRPO. Greedy accuracy shows what the policy's mode knows; sampled (temperature 1)
+    accuracy shows what RL first changes — GRPO sharpens the sampling distribution before it moves the mode.
+    Checks are exact (an integer answer must equal the gold string) and the format check is the same strict
+    pattern as the `format` reward, so a held-out score and a training reward mean the same thing.
+
+HOW
+    Prompts go through the tokenizer's chat template, are left-padded, and decoded in batches with
+    `model.generate` (greedy, then one sample each at temperature 1 under a fixed seed); completions are decoded
+    with special tokens skipped, as GRPO does.
+
+DATA FLOW
+    open_r1.train.grpo (before/after training), open_r1.nano.build (after SFT), `open-r1 nano eval` → here →
+    eval_results.json → run card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+# The strict R1 format: think block, answer block, nothing after it (same rule as open_r1.rewards' `format`).
+STRICT_FORMAT = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n(.*?)\n</answer>\s*$", re.DOTALL)
+
+
+def check(completion: str, gold: str) -> tuple[bool, bool]:
+    """(format ok, answer correct) for one completion; the answer is the content of the answer block."""
+    m = STRICT_FORMAT.match(completion)
+    if m is None:
+        answers = re.findall(r"<answer>\s*(.*?)\s*</answer>", completion, re.DOTALL)
+        return False, bool(answers) and answers[-1].strip() == gold
+    return True, m.group(1).strip() == gold
+
+
+def generate(model: Any, tokenizer: Any, prompts: list[list[dict]], max_new_tokens: int, sample: bool,
+             batch_size: int = 150, seed: int = 0) -> list[str]:
+    import torch
+
+    old_side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    outputs: list[str] = []
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(prompts), batch_size):
+            texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
+                     for p in prompts[start:start + batch_size]]
+            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            with torch.no_grad():
+                out = model.generate(
+                    **enc, max_new_tokens=max_new_tokens, do_sample=sample, temperature=1.0 if sample else None,
+                    top_p=None, top_k=None, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                )
+            outputs += tokenizer.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    finally:
+        tokenizer.padding_side = old_side
+        torch.random.set_rng_state(generator_state)
+        model.train(was_training)
+    return outputs
+
+
+def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int = 300, seed: int = 0,
+                   max_new_tokens: int = 64, sampled: bool = True) -> dict[str, Any]:
+    from open_r1.data import load_one
+
+    model = model_or_path
+    if isinstance(model_or_path, str):
+        from open_r1.models import get_model
+
+        model = get_model(model_or_path)
+    rows = load_one(dataset_id, split="heldout").select(range(n)) if n else load_one(dataset_id, split="heldout")
+    prompts = [[{"role": "user", "content": r["problem"]}] for r in rows]
+    golds = [r["answer"] for r in rows]
+    levels = [r["level"] for r in rows]
+    result: dict[str, Any] = {"n": len(rows)}
+    modes = [("", False)] + ([("sampled_", True)] if sampled else [])
+    for prefix, sample in modes:
+        completions = generate(model, tokenizer, prompts, max_new_tokens, sample=sample, seed=seed)
+        checks = [check(c, g) for c, g in zip(completions, golds, strict=True)]
+        result[f"{prefix}format"] = round(sum(f for f, _ in checks) / len(checks), 4)
+        result[f"{prefix}accuracy"] = round(sum(a for _, a in checks) / len(checks), 4)
+        if not sample:
+            by_level: dict[int, list[bool]] = defaultdict(list)
+            for level, (_, ok) in zip(levels, checks, strict=True):
+                by_level[level].append(ok)
+            result["by_level"] = {str(k): round(sum(v) / len(v), 4) for k, v in sorted(by_level.items())}
+            result["examples"] = completions[:3]
+    return result

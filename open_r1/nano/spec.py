@@ -1,0 +1,85 @@
+"""The nano-R1 kit's one knob file: every size, seed and rate that defines a nano model and its data.
+
+WHAT
+    `NanoSpec` (frozen dataclass) and `NANO_KITS` (name → spec; `nano://math` resolves to `NANO_KITS["math"]`).
+    `spec.digest()` is a content hash of the spec plus `KIT_VERSION`: the cache folder name.
+
+WHY
+    Determinism: the same spec always yields the same tokenizer, weights and data (seeded everything), so a cached
+    build is valid exactly when its hash matches. Bump `KIT_VERSION` whenever the code that builds the kit changes
+    behaviour, so stale caches are never reused.
+
+HOW
+    Sizes (measured on a 2-core CPU, see docs): 4 layers × hidden 128 (head_dim 32, as vLLM's CPU backend needs),
+    ~1 M parameters; SFT 64 sequences × ~45 tokens per step.
+
+DATA FLOW
+    open_r1.nano.build / datasets → cache under `cache_root()/nano/<digest>/` → open_r1.models (nano://) and
+    open_r1.data (nano://<kit>/<split>).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+KIT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class NanoSpec:
+    seed: int = 0
+    levels: tuple[int, ...] = (1, 2, 3)
+    sign_slip: float = 0.6  # teacher drops the minus sign of a negative answer this often (see nano.tasks)
+    n_sft: int = 20_000  # SFT rows (problems may repeat; none is held out)
+    n_grpo: int = 20_000  # GRPO prompt rows
+    n_heldout: int = 300  # held-out problems, 100 per level, disjoint from training by question string
+    vocab_size: int = 400
+    hidden_size: int = 128
+    intermediate_size: int = 384
+    num_layers: int = 4
+    num_heads: int = 4  # head_dim = hidden / heads = 32
+    num_kv_heads: int = 2
+    sft_steps: int = 300
+    sft_batch_size: int = 64
+    sft_learning_rate: float = 3e-3
+
+    def digest(self) -> str:
+        blob = json.dumps({"kit_version": KIT_VERSION, **dataclasses.asdict(self)}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+NANO_KITS: dict[str, NanoSpec] = {"math": NanoSpec()}
+
+
+def cache_root() -> Path:
+    """`$OPEN_R1_CACHE`, else `$XDG_CACHE_HOME/open-r1`, else `~/.cache/open-r1`."""
+    if os.environ.get("OPEN_R1_CACHE"):
+        return Path(os.environ["OPEN_R1_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "open-r1"
+
+
+def kit_dir(name: str) -> Path:
+    spec = get_spec(name)
+    return cache_root() / "nano" / f"{name}-{spec.digest()}"
+
+
+def get_spec(name: str) -> NanoSpec:
+    from open_r1.errors import ConfigError
+
+    if name not in NANO_KITS:
+        raise ConfigError(f"unknown nano kit '{name}'", key="model_name_or_path",
+                          fix=f"use one of {[f'nano://{k}' for k in NANO_KITS]}.")
+    return NANO_KITS[name]
+
+
+def parse_uri(uri: str) -> tuple[str, str | None]:
+    """nano://math → ("math", None); nano://math/train → ("math", "train")."""
+    rest = uri.removeprefix("nano://").strip("/")
+    name, _, split = rest.partition("/")
+    return name, split or None

@@ -1,0 +1,45 @@
+"""`open-r1 train sft|grpo`: the training entrypoints (see sft.py and grpo.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _run(kind: str, args: argparse.Namespace) -> int:
+    import json
+
+    from open_r1.configs import parse_recipe
+    from open_r1.runcard import write_run_card
+
+    if kind == "grpo":
+        from trl import GRPOConfig as config_class
+
+        from open_r1.train.grpo import train_grpo as entry
+    else:
+        from trl import SFTConfig as config_class
+
+        from open_r1.train.sft import train_sft as entry
+    overrides = list(args.unknown) + list(args.passthrough)
+    script_args, training_args, model_args = parse_recipe(config_class, args.config, overrides)
+    summary = entry(script_args, training_args, model_args, recipe_path=args.config, resume=not args.no_resume)
+    write_run_card(
+        training_args.output_dir, kind=f"train {kind}", recipe=args.config, overrides=overrides,
+        configs={"script": script_args, "training": training_args, "model": model_args}, metrics=summary,
+        seed=training_args.seed,
+    )
+    print(json.dumps({k: v for k, v in summary.items() if k.startswith("heldout")}, indent=2))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    from open_r1.train.common import add_common_args
+
+    train = subparsers.add_parser("train", help="run an SFT or GRPO training job from a recipe")
+    sub = train.add_subparsers(dest="train_command", metavar="KIND", required=True)
+    for kind, help_ in [("grpo", "GRPO (R1 stage 2) over TRL's GRPOTrainer"),
+                        ("sft", "SFT / distillation (R1 stage 1) over TRL's SFTTrainer")]:
+        p = sub.add_parser(kind, help=help_, description=f"{help_}. Any {kind.upper()}Config, ModelConfig or "
+                           "ScriptArguments field can be given as --field value after the recipe.")
+        add_common_args(p)
+        p.set_defaults(func=lambda a, k=kind: _run(k, a), accepts_unknown=True)

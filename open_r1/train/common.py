@@ -1,0 +1,78 @@
+"""What the SFT and GRPO entrypoints share: checkpoint discovery, final save, run-card hooks.
+
+WHAT
+    `last_checkpoint(output_dir)`, `finish_model(trainer, tokenizer, output_dir)` (save with EOS and generation
+    config set), `write_json_atomic(path, data)`, and `add_common_args(parser)` for the `train` subcommands.
+
+WHY
+    A model saved without `eos_token_id` in its generation config never stops under vLLM (a known failure of
+    reproductions); a checkpoint folder found automatically is what makes "rerun the same command after a crash"
+    resume instead of start over.
+
+HOW
+    Checkpoints are `checkpoint-<step>` folders written by the HF Trainer; the highest step that has a
+    `trainer_state.json` (i.e. finished writing) is the one to resume from.
+
+DATA FLOW
+    open_r1.train.sft / grpo → here → files under `output_dir` → open_r1.runcard and open_r1.labs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def last_checkpoint(output_dir: str | os.PathLike) -> str | None:
+    root = Path(output_dir)
+    if not root.is_dir():
+        return None
+    done = [
+        (int(m.group(1)), p)
+        for p in root.iterdir()
+        if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").exists()
+    ]
+    return str(max(done)[1]) if done else None
+
+
+def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
+    """Write JSON so that a reader never sees half a file: temp file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def finish_model(trainer: Any, tokenizer: Any, output_dir: str) -> None:
+    """Save the final model so that generation stops at EOS under transformers and vLLM alike."""
+    model = trainer.model
+    gen = getattr(model, "generation_config", None)
+    if gen is not None:
+        gen.eos_token_id = tokenizer.eos_token_id
+        gen.pad_token_id = tokenizer.pad_token_id
+        gen.bos_token_id = tokenizer.bos_token_id
+    model.config.eos_token_id = tokenizer.eos_token_id
+    model.config.pad_token_id = tokenizer.pad_token_id
+    trainer.save_model(output_dir)
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(output_dir)
+
+
+def add_common_args(parser: Any) -> None:
+    parser.add_argument("--config", help="YAML recipe (every key is a field of the configs: see --help-fields)")
+    parser.add_argument("--no-resume", action="store_true", help="start over even if output_dir has checkpoints")
+
+
+def use_rich_progress(trainer: Any) -> None:
+    """Our rich callback replaces transformers' tqdm bar and its raw dict printer (one live display, not three)."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)

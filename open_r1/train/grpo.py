@@ -1,0 +1,109 @@
+"""GRPO training: DeepSeek-R1's reinforcement-learning stage, as a thin, readable layer over TRL's GRPOTrainer.
+
+WHAT
+    `train_grpo(script_args, grpo_config, model_args, recipe_path)` loads the prompts, builds the reward functions
+    from the registry, runs `trl.GRPOTrainer`, resumes from the last checkpoint if one exists, saves the final model
+    with EOS set, and (when the recipe names a held-out set) scores held-out problems before and after training.
+    Outputs in `output_dir`: checkpoints, the final model, `metrics.jsonl`, `eval_results.json`.
+
+WHY
+    GRPO (DeepSeekMath, arXiv 2402.03300 §4.1; used by DeepSeek-R1, arXiv 2501.12948 §2.2.1) drops PPO's value
+    network: for each prompt it samples a *group* of G completions, scores each with rule-based rewards, and uses
+    the group-normalised reward as every token's advantage:
+
+        A_i = (r_i - mean(r_1..r_G)) / std(r_1..r_G)          (scale_rewards="group")
+
+    and maximises the clipped surrogate min(ρ_t A_i, clip(ρ_t, 1-ε, 1+ε) A_i) minus β·KL(π_θ‖π_ref), where
+    ρ_t = π_θ(o_t|q,o_<t) / π_old(o_t|q,o_<t). TRL implements the loss variants (grpo, dr_grpo from arXiv 2503.20783,
+    dapo from arXiv 2503.14476 §3.3 token-level averaging); this module does not re-implement any of it. What it
+    adds is what TRL leaves to the user: data → prompts, named rewards with parameters, resume, a final save that
+    stops at EOS, live metrics, and before/after held-out scores for the run card.
+
+HOW
+    1. data.get_dataset → data.to_prompts (conversational prompt column; other columns reach rewards as kwargs).
+    2. rewards.get_reward_funcs(names, params); weights are GRPOConfig.reward_weights (TRL applies them).
+    3. GRPOTrainer(model=<path>, model_init_kwargs, processing_class=tokenizer) — TRL loads the model itself so
+       DeepSpeed ZeRO-3 / FSDP can shard it at load time.
+    4. trainer.train(resume_from_checkpoint=last checkpoint or None) → finish_model → held-out scores.
+
+DATA FLOW
+    `open-r1 train grpo --config recipe.yaml` or the lab runner → configs.parse_recipe → here → TRL GRPOTrainer
+    (generation, rewards, loss, optimizer) → output_dir → open_r1.runcard (run card) and the lab report.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from open_r1.configs import ScriptArguments
+from open_r1.train.common import finish_model, last_checkpoint, use_rich_progress, write_json_atomic
+
+
+def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
+               resume: bool = True) -> dict[str, Any]:
+    from trl import GRPOTrainer
+
+    from open_r1.data import get_dataset, to_prompts
+    from open_r1.models import get_tokenizer, model_init_kwargs, resolve_model_path
+    from open_r1.rewards import get_reward_funcs
+    from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
+
+    started = time.time()
+    # Everything that can fail on bad input happens before the model is loaded.
+    dataset = get_dataset(script_args, recipe_path, required_columns=(script_args.prompt_column,))
+    dataset = to_prompts(dataset, script_args.prompt_column, script_args.system_prompt)
+    reward_funcs = get_reward_funcs(script_args.reward_funcs, script_args.reward_params)
+
+    model_path = resolve_model_path(model_args.model_name_or_path)
+    tokenizer = get_tokenizer(model_path, script_args.chat_template, model_args.model_revision)
+    training_args.model_init_kwargs = model_init_kwargs(model_args, training_args)
+
+    heldout_before = None
+    if script_args.heldout_dataset and not last_checkpoint(training_args.output_dir):
+        heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
+
+    trainer = GRPOTrainer(
+        model=model_path,
+        reward_funcs=reward_funcs,
+        args=training_args,
+        train_dataset=dataset["train"],
+        eval_dataset=dataset.get("test") if training_args.eval_strategy != "no" else None,
+        processing_class=tokenizer,
+        callbacks=[JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
+                   RichMetricsCallback("GRPO")],
+    )
+    use_rich_progress(trainer)
+    checkpoint = last_checkpoint(training_args.output_dir) if resume else None
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    finish_model(trainer, tokenizer, training_args.output_dir)
+
+    summary: dict[str, Any] = {
+        "train": {k: v for k, v in result.metrics.items()},
+        "global_step": trainer.state.global_step,
+        "resumed_from": checkpoint,
+        "wall_s": round(time.time() - started, 1),
+    }
+    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+        eval_path = os.path.join(training_args.output_dir, "eval_results.json")
+        if heldout_before is None and os.path.exists(eval_path):
+            import json
+
+            heldout_before = json.load(open(eval_path)).get("heldout_before")
+        summary["heldout_before"] = heldout_before
+        summary["heldout_after"] = _score_heldout(trainer.model, tokenizer, script_args, training_args)
+        write_json_atomic(eval_path, summary)
+    return summary
+
+
+def _score_heldout(model_or_path: Any, tokenizer: Any, script_args: ScriptArguments, training_args: Any) -> dict:
+    from open_r1.nano.evaluate import evaluate_model
+
+    # Write the "before" scores at once so a resumed run reports the same baseline as an uninterrupted one.
+    scores = evaluate_model(model_or_path, tokenizer, script_args.heldout_dataset, n=script_args.heldout_samples,
+                            seed=training_args.seed, max_new_tokens=training_args.max_completion_length or 64)
+    path = os.path.join(training_args.output_dir, "eval_results.json")
+    if not os.path.exists(path):
+        write_json_atomic(path, {"heldout_before": scores})
+    return scores
