@@ -35,9 +35,13 @@ def check(completion: str, gold: str) -> tuple[bool, bool]:
     """(format ok, answer correct) for one completion; the answer is the content of the answer block."""
     m = STRICT_FORMAT.match(completion)
     if m is None:
-        answers = re.findall(r"<answer>\s*(.*?)\s*</answer>", completion, re.DOTALL)
-        return False, bool(answers) and answers[-1].strip() == gold
+        return False, _answer(completion) == gold != ""
     return True, m.group(1).strip() == gold
+
+
+def _answer(completion: str) -> str:
+    answers = re.findall(r"<answer>\s*(.*?)\s*</answer>", completion, re.DOTALL)
+    return answers[-1].strip() if answers else ""
 
 
 def generate(model: Any, tokenizer: Any, prompts: list[list[dict]], max_new_tokens: int, sample: bool,
@@ -90,6 +94,11 @@ def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int =
         result[f"{prefix}format"] = round(sum(f for f, _ in checks) / len(checks), 4)
         result[f"{prefix}accuracy"] = round(sum(a for _, a in checks) / len(checks), 4)
         if not sample:
+            # Diagnostic: accuracy up to the sign. The gap to `accuracy` is the teacher's sign slip the student
+            # inherited (nano.tasks); GRPO with the accuracy reward should close it.
+            result["unsigned_accuracy"] = round(
+                sum(_answer(c).lstrip("-") == g.lstrip("-") for c, g in zip(completions, golds, strict=True))
+                / len(golds), 4)
             by_level: dict[int, list[bool]] = defaultdict(list)
             for level, (_, ok) in zip(levels, checks, strict=True):
                 by_level[level].append(ok)

@@ -10,8 +10,9 @@ WHY
     behaviour, so stale caches are never reused.
 
 HOW
-    Sizes (measured on a 2-core CPU, see docs): 4 layers × hidden 128 (head_dim 32, as vLLM's CPU backend needs),
-    ~1 M parameters; SFT 64 sequences × ~45 tokens per step.
+    Sizes, measured on a 2-core CPU: 2 layers × hidden 128 (head_dim 32, as vLLM's CPU backend needs), 0.43 M
+    parameters, SFT 600 steps × 64 sequences × ~45 tokens in ~95 s → ~29 % greedy held-out accuracy with the
+    sign-slipping teacher. (4 layers × 300 steps: 10 % in 52 s — depth did not buy accuracy per second.)
 
 DATA FLOW
     open_r1.nano.build / datasets → cache under `cache_root()/nano/<digest>/` → open_r1.models (nano://) and
@@ -41,10 +42,10 @@ class NanoSpec:
     vocab_size: int = 400
     hidden_size: int = 128
     intermediate_size: int = 384
-    num_layers: int = 4
+    num_layers: int = 2
     num_heads: int = 4  # head_dim = hidden / heads = 32
     num_kv_heads: int = 2
-    sft_steps: int = 300
+    sft_steps: int = 600
     sft_batch_size: int = 64
     sft_learning_rate: float = 3e-3
 

@@ -35,9 +35,12 @@ from typing import Any
 
 MODE_ANSWER = "answer"
 MODE_FULL = "full"
+MODE_GOLD = "gold"  # only check that the gold parses (the answer is known to hold nothing to extract)
 
 _GOLD_CACHE: OrderedDict[str, Any] = OrderedDict()
 _GOLD_CACHE_SIZE = 4096
+_VERDICTS: OrderedDict[tuple[str, tuple[str, ...]], bool] = OrderedDict()
+_VERDICTS_SIZE = 16384
 _CONFIGS: dict[str, tuple[Any, ...]] = {}
 
 # Bare math is wrapped in $...$ only if it has no math delimiters of its own, no run of three or more letters
@@ -74,11 +77,15 @@ def _configs() -> dict[str, tuple[Any, ...]]:
             basic_latex=True, units=True, malformed_operators=False, nits=False, boxed="all", equations=False
         )
         _CONFIGS[MODE_ANSWER] = (
-            LatexExtractionConfig(normalization_config=strict, boxed_match_priority=0, try_extract_without_anchor=True),
+            LatexExtractionConfig(
+                normalization_config=strict, boxed_match_priority=0, try_extract_without_anchor=True
+            ),
             ExprExtractionConfig(try_extract_without_anchor=True),
         )
         _CONFIGS[MODE_FULL] = (
-            LatexExtractionConfig(normalization_config=strict, boxed_match_priority=0, try_extract_without_anchor=False),
+            LatexExtractionConfig(
+                normalization_config=strict, boxed_match_priority=0, try_extract_without_anchor=False
+            ),
         )
     return _CONFIGS
 
@@ -104,6 +111,20 @@ def wrap_bare_math(text: str) -> str:
     return f"${stripped}$"
 
 
+_MATH: tuple[Any, ...] = ()
+
+
+def _math() -> tuple[Any, ...]:
+    """(parse, verify, srepr), imported on first use: the parent imports this module for its helpers only."""
+    global _MATH
+    if not _MATH:
+        from math_verify import parse, verify
+        from sympy import srepr
+
+        _MATH = (parse, verify, srepr)
+    return _MATH
+
+
 def _has_math(parsed: list[Any]) -> bool:
     from sympy import Basic, MatrixBase
 
@@ -112,8 +133,7 @@ def _has_math(parsed: list[Any]) -> bool:
 
 def _parse_wrapped(text: str, **kwargs: Any) -> list[Any]:
     """Parse the `$...$`-wrapped reading of bare math first; fall back to the text as written."""
-    from math_verify import parse
-
+    parse = _math()[0]
     wrapped = wrap_bare_math(text)
     parsed = parse(wrapped, parsing_timeout=None, **kwargs)
     if wrapped != text and not _has_math(parsed):
@@ -141,17 +161,29 @@ def score_one(gold: str, text: str, mode: str) -> tuple[str, float | None, str]:
         (status, score, parsed): status "ok" with score 1.0 / 0.0, or "bad_gold" with score None;
         `parsed` is a short rendering of what was extracted from the prediction (for logs and tables).
     """
-    from math_verify import parse, verify
-
     gold_parsed = parse_gold(gold)
     if gold_parsed is None:
         return "bad_gold", None, ""
+    if mode == MODE_GOLD:
+        return "ok", 0.0, ""
+    parse, verify, srepr = _math()
     config = _configs()[mode]
     if mode == MODE_ANSWER:  # the block is the answer: bare math in it is read as math
         pred = _parse_wrapped(text, extraction_config=config, extraction_mode="first_match")
     else:
         pred = parse(text, extraction_config=config, extraction_mode="first_match", parsing_timeout=None)
-    correct = verify(gold_parsed, pred, timeout_seconds=None)
+    # Different texts often extract the same answer ("The answer is $\\boxed{3}$", "$\\boxed{3}$", a boxed 3 at the
+    # end of a long completion): verify each (gold, extracted answer) once. The key is the structural repr of what
+    # was parsed (srepr keeps assumptions and float precision), so equal keys mean equal inputs to `verify`.
+    key = (gold, tuple(srepr(x) if not isinstance(x, str) else "s:" + x for x in pred))
+    correct = _VERDICTS.get(key)
+    if correct is None:
+        correct = bool(verify(gold_parsed, pred, timeout_seconds=None))
+        _VERDICTS[key] = correct
+        if len(_VERDICTS) > _VERDICTS_SIZE:
+            _VERDICTS.popitem(last=False)
+    else:
+        _VERDICTS.move_to_end(key)
     # Render the extraction from the string fallback math-verify appends (cheap and safe: printing a huge SymPy
     # object can itself hang).
     shown = next((x for x in reversed(pred) if isinstance(x, str)), "") if pred else ""
@@ -172,6 +204,54 @@ def run_task(gold: str, text: str, mode: str, budget_s: float) -> tuple[str, flo
     finally:
         _armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _enlarge_parse_cache(size: int = 4096) -> None:
+    """Give this worker larger memos than math-verify's defaults (only this worker process is affected).
+
+    Parsing (an ANTLR grammar) is most of the cost of a sample, and a worker serves many prompts' answers: with
+    math-verify's 20 entries, the answers of one prompt evict those of the previous one. Its compiled extraction
+    patterns are memoised for one configuration at a time, and a worker alternates three (gold, answer block,
+    whole completion), rebuilding the patterns at every switch.
+    """
+    from functools import lru_cache
+
+    from math_verify import parser
+
+    for name, entries in (("parse_latex_cached", size), ("lazy_latex_regex", 8), ("lazy_expr_regex", 8)):
+        original = getattr(getattr(parser, name, None), "__wrapped__", None)
+        if original is not None:
+            setattr(parser, name, lru_cache(maxsize=entries)(original))
+
+
+# Typical answers, one per corner of the LaTeX grammar. ANTLR builds its prediction cache lazily, so a fresh worker
+# parses its first expressions several times slower than later ones; these are parsed while no task is waiting.
+_WARM_UP = [
+    ("$\\frac{3}{4}$", "$\\boxed{\\dfrac{6}{8}}$"),
+    ("$2\\sqrt{3}$", "The final answer is $\\boxed{\\sqrt{12}}$"),
+    ("$(-\\infty, 3]$", "$\\left(-\\infty, 3\\right]$"),
+    ("$\\frac{\\pi}{3}$", "$\\boxed{\\frac{1}{3}\\pi}$"),
+    ("$x^2 + 2x + 1$", "$(x+1)^2$"),
+    ("$\\{1, 2\\}$", "$\\{2, 1\\}$"),
+    ("$y = 2x + 1$", "$y=1+2x$"),
+    ("$0.25$", "$25\\%$"),
+    ("$\\text{(A)}$", "$\\textbf{(A)}$"),
+    ("$3^{10} \\cdot 2$", "$2 \\times 3^{10}$"),
+    ("$[1, 2) \\cup (3, 4]$", "$[1,2)\\cup(3,4]$"),
+    ("$\\log_2 8$", "$3$"),
+]
+
+
+def _warm_up_while_idle(inbox: Any) -> None:
+    for gold, text in _WARM_UP:
+        if inbox.poll(0):  # real work first
+            return
+        try:
+            run_task(gold, text, MODE_ANSWER, 0.2)  # short: a task arriving meanwhile waits at most this
+        except BaseException:  # noqa: BLE001 - warm-up must never stop a worker
+            pass
+    _GOLD_CACHE.clear()
+    _VERDICTS.clear()
 
 
 def _set_parent_death_signal() -> None:
@@ -206,11 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         import math_verify  # noqa: F401  (import now, so the first task does not pay for it)
 
+        _enlarge_parse_cache()
         _configs()
         outbox.send(("ready", os.getpid()))
     except BaseException:
         outbox.send(("fatal", traceback.format_exc()))
         return 1
+    _warm_up_while_idle(inbox)
     while True:
         try:
             message = inbox.recv()

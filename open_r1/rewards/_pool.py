@@ -9,8 +9,12 @@ parent always knows which task a worker is on and can kill exactly that worker w
 start a fresh one. Workers are started with `subprocess` (no `fork` of a multi-threaded trainer, no re-import of
 the trainer's `__main__` as `spawn` would do) and live for the whole run, so the ~0.4 s start is paid once.
 
-HOW: each worker holds at most `depth` tasks (one running, the rest queued in its pipe, so it never idles
-waiting for the parent). The running task is the worker's oldest unanswered one; it started when the previous
+HOW: tasks carry an affinity key (the verifier uses the gold answer). Tasks with one key go to one worker, so the
+answers to one prompt meet the caches that worker built for them (math-verify memoises parsed LaTeX per process;
+split randomly over N workers, expressions would be parsed up to N times and re-parsing would eat the
+parallelism). Key groups are spread largest first onto the least-loaded worker, and a worker whose own queue runs
+dry steals from the tail of the longest queue, so the load stays balanced. Each worker holds at most `depth` tasks (one running, the rest queued in its pipe, so it never
+idles waiting for the parent). The running task is the worker's oldest unanswered one; it started when the previous
 answer arrived. The worker enforces the budget itself (interval timer, see `_mathworker`); the parent kills a
 worker whose running task passes `budget_s + grace_s` (code that never returns to the interpreter ignores
 signals), marks that task "timeout", requeues the tasks queued behind it and starts a replacement. A worker that
@@ -30,7 +34,7 @@ import sys
 import threading
 import time
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -46,6 +50,7 @@ class PoolError(RuntimeError):
 
 @dataclass
 class _Worker:
+    slot: int
     proc: subprocess.Popen
     inbox: Connection  # parent -> worker
     outbox: Connection  # worker -> parent
@@ -92,6 +97,7 @@ class BudgetedPool:
         self._lock = threading.Lock()
         self._owner = os.getpid()
         self._startup_failures = 0
+        self._key_slots: OrderedDict[str, int] = OrderedDict()  # key -> slot that served it last
         self.stats = {"tasks": 0, "timeouts": 0, "kills": 0, "crashes": 0, "spawned": 0}
         _LIVE_POOLS.add(self)
 
@@ -103,7 +109,7 @@ class BudgetedPool:
         if os.getpid() != self._owner:
             self._owner, self._workers, self._lock = os.getpid(), [], threading.Lock()
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, slot: int) -> _Worker:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
@@ -123,6 +129,7 @@ class BudgetedPool:
         os.close(from_child_w)
         self.stats["spawned"] += 1
         return _Worker(
+            slot,
             proc,
             Connection(to_child_w, readable=False),
             Connection(from_child_r, writable=False),
@@ -130,8 +137,16 @@ class BudgetedPool:
         )
 
     def _fill(self) -> None:
-        while len(self._workers) < self.size:
-            self._workers.append(self._spawn())
+        taken = {w.slot for w in self._workers}
+        for slot in range(self.size):
+            if slot not in taken:
+                self._workers.append(self._spawn(slot))
+
+    def start(self) -> None:
+        """Start the worker processes without waiting for them (they get ready while the caller goes on)."""
+        self._check_owner()
+        with self._lock:
+            self._fill()
 
     def warmup(self, timeout_s: float | None = None) -> None:
         """Start the workers now and wait until they are ready (otherwise the first `run` does it)."""
@@ -145,7 +160,7 @@ class BudgetedPool:
                     raise PoolError(f"math workers not ready after {timeout_s or self.startup_timeout_s:.0f} s")
                 for conn in wait([w.outbox for w in self._workers if not w.ready], remaining):
                     worker = next(w for w in self._workers if w.outbox is conn)
-                    self._drain(worker, {}, deque())
+                    self._drain(worker, {}, [deque() for _ in range(self.size)])
 
     def close(self) -> None:
         """Stop every worker (they also exit by themselves when the parent's pipe closes)."""
@@ -172,14 +187,19 @@ class BudgetedPool:
 
     # -- running tasks -------------------------------------------------------------------------------------
 
-    def run(self, tasks: list[tuple[Any, ...]], budget_s: float) -> list[tuple[str, float | None, str]]:
-        """Run every task (a tuple of the worker's arguments) with `budget_s` seconds each; results in order."""
+    def run(
+        self, tasks: list[tuple[Any, ...]], budget_s: float, keys: list[str] | None = None
+    ) -> list[tuple[str, float | None, str]]:
+        """Run every task (a tuple of the worker's arguments) with `budget_s` seconds each; results in order.
+
+        `keys` (one per task) route tasks with the same key to the same worker when it is free (cache affinity).
+        """
         self._check_owner()
         if not tasks:
             return []
         with self._lock:
             try:
-                return self._run(tasks, budget_s)
+                return self._run(tasks, budget_s, keys)
             except BaseException:
                 # Interrupted (Ctrl-C, a PoolError): workers still busy with this call's tasks would answer into
                 # the next call. Drop them; fresh ones start on demand.
@@ -188,21 +208,25 @@ class BudgetedPool:
                     worker.kill()
                 raise
 
-    def _run(self, tasks: list[tuple[Any, ...]], budget_s: float) -> list[tuple[str, float | None, str]]:
+    def _run(
+        self, tasks: list[tuple[Any, ...]], budget_s: float, keys: list[str] | None
+    ) -> list[tuple[str, float | None, str]]:
         results: dict[int, tuple[str, float | None, str]] = {}
-        pending: deque[int] = deque(range(len(tasks)))
+        queues = self._plan(len(tasks), keys)
         self.stats["tasks"] += len(tasks)
         self._fill()
         while len(results) < len(tasks):
             now = time.monotonic()
             for worker in list(self._workers):
-                while worker.ready and pending and len(worker.inflight) < self.depth:
-                    task_id = pending.popleft()
+                while worker.ready and len(worker.inflight) < self.depth:
+                    task_id = self._next_task(queues, worker.slot)
+                    if task_id is None:
+                        break
                     try:
                         worker.inbox.send((task_id, *tasks[task_id], budget_s))
                     except OSError:
-                        pending.appendleft(task_id)
-                        self._retire(worker, "crash", results, pending)
+                        queues[worker.slot].appendleft(task_id)
+                        self._retire(worker, "crash", results, queues)
                         break
                     if not worker.inflight:
                         worker.head_start = now
@@ -217,20 +241,50 @@ class BudgetedPool:
             for conn in wait([w.outbox for w in self._workers], timeout):
                 worker = next((w for w in self._workers if w.outbox is conn), None)
                 if worker is not None:
-                    self._drain(worker, results, pending)
+                    self._drain(worker, results, queues)
             now = time.monotonic()
             for worker in list(self._workers):
                 if worker.inflight and now > worker.head_start + budget_s + self.grace_s:
                     self.stats["kills"] += 1
-                    self._retire(worker, "timeout", results, pending)
+                    self._retire(worker, "timeout", results, queues)
                 elif not worker.ready and now > worker.started_at + self.startup_timeout_s:
-                    self._retire(worker, "crash", results, pending)
+                    self._retire(worker, "crash", results, queues)
                     raise PoolError(f"a math worker did not start within {self.startup_timeout_s:.0f} s")
             self._fill()
         self.stats["timeouts"] += sum(1 for status, _, _ in results.values() if status == "timeout")
         return [results[i] for i in range(len(tasks))]
 
-    def _drain(self, worker: _Worker, results: dict, pending: deque) -> None:
+    def _plan(self, count: int, keys: list[str] | None) -> list[deque[int]]:
+        """One queue per worker slot. Tasks sharing a key stay together; groups are spread largest first onto
+        the least-loaded slot (ties go to the slot that served the key last time, whose caches know it)."""
+        queues: list[deque[int]] = [deque() for _ in range(self.size)]
+        if not keys:
+            for task_id in range(count):
+                queues[task_id % self.size].append(task_id)
+            return queues
+        groups: dict[str, list[int]] = {}
+        for task_id, key in enumerate(keys):
+            groups.setdefault(key, []).append(task_id)
+        for key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            previous = self._key_slots.get(key)
+            slot = min(range(self.size), key=lambda s: (len(queues[s]), s != previous, s))
+            queues[slot].extend(members)
+            self._key_slots[key] = slot
+            self._key_slots.move_to_end(key)
+        while len(self._key_slots) > 8192:
+            self._key_slots.popitem(last=False)
+        return queues
+
+    @staticmethod
+    def _next_task(queues: list[deque[int]], slot: int) -> int | None:
+        """The slot's own next task, else one stolen from the tail of the longest queue (least likely to be
+        reached soon by its owner)."""
+        if queues[slot]:
+            return queues[slot].popleft()
+        donor = max(queues, key=len)
+        return donor.pop() if donor else None
+
+    def _drain(self, worker: _Worker, results: dict, queues: list[deque[int]]) -> None:
         try:
             while worker.outbox.poll():
                 message = worker.outbox.recv()
@@ -239,7 +293,7 @@ class BudgetedPool:
                     self._startup_failures = 0
                     continue
                 if message[0] == "fatal":
-                    self._retire(worker, "crash", results, pending)
+                    self._retire(worker, "crash", results, queues)
                     raise PoolError(f"a math worker failed to start:\n{message[1]}")
                 task_id, status, score, shown = message
                 if worker.inflight and worker.inflight[0] == task_id:
@@ -251,7 +305,7 @@ class BudgetedPool:
             if not worker.ready:
                 self._startup_failures += 1
                 code = worker.proc.poll()
-                self._retire(worker, "crash", results, pending)
+                self._retire(worker, "crash", results, queues)
                 if self._startup_failures >= 3:
                     raise PoolError(
                         f"math workers exit during start-up (exit code {code}); "
@@ -259,16 +313,17 @@ class BudgetedPool:
                     ) from None
                 return
             self.stats["crashes"] += 1
-            self._retire(worker, "crash", results, pending)
+            self._retire(worker, "crash", results, queues)
 
-    def _retire(self, worker: _Worker, head_status: str, results: dict, pending: deque) -> None:
-        """Remove a worker: its running task gets `head_status`, the tasks queued behind it go back in line."""
+    def _retire(self, worker: _Worker, head_status: str, results: dict, queues: list[deque[int]]) -> None:
+        """Remove a worker: its running task gets `head_status`, the tasks queued behind it go back in line
+        (its slot's queue, served by the replacement or stolen by the others)."""
         if worker in self._workers:
             self._workers.remove(worker)
         if worker.inflight:
             head = worker.inflight.popleft()
             results[head] = (head_status, None, "")
-            pending.extendleft(reversed(worker.inflight))
+            queues[worker.slot].extendleft(reversed(worker.inflight))
             worker.inflight.clear()
         worker.kill()
 

@@ -73,6 +73,10 @@ class AccuracyReward(Reward):
         # Looked up on use, never stored: the reward pickles without a process pool inside it.
         return shared_verifier(self.timeout_s, self.workers)
 
+    def warmup(self, wait: bool = False) -> None:
+        """Start the verification workers ahead of the first call (by default without waiting for them)."""
+        self.verifier.warmup(wait=wait)
+
     def verdicts(self, texts: list[str], kwargs: dict[str, Any]) -> list[Verdict]:
         golds = column(kwargs, "solution", len(texts), reward=self.name)
         return self.verifier.check([("" if g is None else str(g)) for g in golds], texts)

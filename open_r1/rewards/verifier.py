@@ -11,14 +11,16 @@ work; letting one pathological answer stall the step wastes the whole GPU. So:
     only the content of the last block is parsed; the think block is full of intermediate numbers;
   - memo: verdicts are cached by (gold, mode, answer text) across calls and across rewards, so `length` and
     `cosine` after `accuracy` in the same step cost nothing;
-  - fast path: a canonical integer answer against a canonical integer gold is decided by comparing integers,
-    which is what math-verify concludes for them (a property test checks the two agree);
+  - fast path: a simple rational answer (an integer or a fraction of integers, in the usual $...$ / \\boxed{}
+    wrappers) against a simple rational gold is decided by exact comparison, which is what math-verify concludes
+    for two exact rationals (property tests check the two agree); integer answers skip the pool entirely;
   - pool: everything else runs in worker processes (`_pool`), each sample under `timeout_s`; a sample that runs
     out of time gets None, never a hang.
 
 HOW: for each completion -> (mode, text) with mode "answer" (block content, stripped) or "full" (the whole
 completion). Known-bad golds -> None at once. Memo hits and fast-path pairs are settled in-thread (microseconds,
-so they cannot break the budget). The remaining unique pairs go to the pool in one batch. Timeouts are memoised
+so they cannot break the budget). The remaining unique pairs go to the pool in one batch, routed by gold so that a
+prompt's answers meet the worker whose caches already hold that gold and those answers. Timeouts are memoised
 with their budget and only reused for a budget that is not larger.
 
 DATA FLOW: reward callables (accuracy.py, length.py) -> `shared_verifier(timeout_s, workers)` -> `check` ->
@@ -33,21 +35,62 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
 from open_r1.rewards._common import last_answer_block
+from open_r1.rewards._mathworker import MODE_GOLD, wrap_bare_math
 from open_r1.rewards._pool import BudgetedPool
 
 MODE_ANSWER = "answer"
 MODE_FULL = "full"
 _WORKER_SCRIPT = str(Path(__file__).with_name("_mathworker.py"))
 
-# Integers that math-verify reads exactly as the integer they spell: no sign on zero, no leading zeros, no
-# separators, and few enough digits that numeric tolerance cannot merge two of them.
-_INT = r"(0|-?[1-9][0-9]{0,11})"
-_FAST_ANSWER_RE = re.compile(rf"\$?\s*(?:\\boxed\{{\s*{_INT}\s*\}}|{_INT})\s*\$?")
-_FAST_GOLD_RE = _FAST_ANSWER_RE
+# The exact fast path reads simple rationals: integers (no sign on zero, no leading zeros, no separators, at most
+# 12 digits so numeric tolerance cannot merge two of them) and fractions of such integers written \frac{p}{q},
+# \dfrac{p}{q}, \tfrac{p}{q} or p/q, optionally negated, inside the usual answer wrappers: $...$, \boxed{...},
+# "The final answer is ...". For two exact rationals math-verify's verdict is exact equality (no float rounding
+# is involved); tests/rewards check the two agree on generated cases of every form.
+_INT = r"(?:0|-?[1-9][0-9]{0,11})"
+_NAT = r"[1-9][0-9]{0,8}"
+_SMALL = r"(?:0|-?[1-9][0-9]{0,8})"
+_INT_RE = re.compile(_INT)
+_FRAC_RE = re.compile(rf"(-?)\\[dt]?frac\{{\s*({_SMALL})\s*\}}\{{\s*({_NAT})\s*\}}")
+_SLASH_RE = re.compile(rf"({_SMALL})\s*/\s*({_NAT})")
+_DELIMITED_RE = re.compile(r"\$([^$]*)\$|\\\(((?:(?!\\\)).)*)\\\)|\\\[((?:(?!\\\]).)*)\\\]", re.DOTALL)
+_BOXED_RE = re.compile(r"\\boxed\{(.*)\}", re.DOTALL)
+_LEAD_IN_RE = re.compile(r"The final answer is\s+(.*?)\.?", re.DOTALL)
+
+
+def exact_rational(text: str, lead_in: bool = True, wrappers: bool = True) -> Fraction | None:
+    """The rational a simple answer spells, or None when it is anything else (then math-verify decides).
+
+    >>> exact_rational(r"The final answer is $\\boxed{-\\frac{3}{4}}$.")
+    Fraction(-3, 4)
+    >>> exact_rational("007") is None, exact_rational(r"\\frac34") is None
+    (True, True)
+    """
+    text = text.strip()
+    if lead_in and (match := _LEAD_IN_RE.fullmatch(text)):
+        # After prose, math-verify reads only delimited math: "The final answer is \\dfrac{1}{2}" is not 1/2 to it.
+        text = match.group(1).strip()
+        if _DELIMITED_RE.fullmatch(text) is None:
+            return None
+    # $x$ or \(x\) or \[x\], then \boxed{x}. A greedy \boxed{...} over two boxes leaves "1} and \boxed{2", which is
+    # no number: such texts go to math-verify.
+    if wrappers and (match := _DELIMITED_RE.fullmatch(text)) is not None:
+        text = next(g for g in match.groups() if g is not None).strip()
+    if wrappers and (match := _BOXED_RE.fullmatch(text)) is not None:
+        text = match.group(1).strip()
+    if _INT_RE.fullmatch(text):
+        return Fraction(int(text))
+    if (match := _FRAC_RE.fullmatch(text)) is not None:
+        value = Fraction(int(match.group(2)), int(match.group(3)))
+        return -value if match.group(1) else value
+    if (match := _SLASH_RE.fullmatch(text)) is not None:
+        return Fraction(int(match.group(1)), int(match.group(2)))
+    return None
 
 
 class Verdict(NamedTuple):
@@ -71,29 +114,65 @@ def answer_region(completion: str) -> tuple[str, str]:
     return MODE_FULL, completion
 
 
-def _fast_int(text: str, pattern: re.Pattern[str]) -> int | None:
-    match = pattern.fullmatch(text.strip())
-    if match is None:
+def single_boxed(text: str) -> str | None:
+    """The content of the only `\\boxed{...}` in `text`, or None (none, several, unbalanced, or other patterns).
+
+    math-verify tries boxed answers first (priority 0 in both extraction configs) and keeps only the box's content
+    (`extract_boxed_content`), so with exactly one box, nothing else of priority 0 ("... I hope", `\\fbox`) and a
+    box that parses, the box's content is the extracted answer wherever the box sits in the text.
+
+    >>> single_boxed(r"so $x = \\boxed{\\frac{1}{2}}$.")
+    '\\\\frac{1}{2}'
+    """
+    start = text.find("\\boxed{")
+    if start < 0 or "\\boxed" in text[start + 6 :] or "\\fbox" in text or "hope" in text:
         return None
-    # `$` must be balanced: `$7` is not the LaTeX `$7$`.
-    stripped = text.strip()
-    if stripped.startswith("$") != stripped.endswith("$") or stripped == "$":
-        return None
-    digits = match.group(1) if match.group(1) is not None else match.group(2)
-    return int(digits)
+    depth, i = 0, start + 6
+    for i in range(start + 6, min(len(text), start + 6 + 200)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start + 7 : i]
+    return None
 
 
 def fast_verdict(gold: str, mode: str, text: str) -> Verdict | None:
-    """Decide integer-vs-integer pairs without math-verify, or return None when the pair needs it."""
-    if mode != MODE_ANSWER:
+    """Decide rational-vs-rational pairs exactly, without math-verify; None when the pair needs math-verify.
+
+    The answer is read by `exact_rational` in answer blocks (where math-verify reads bare math), or as the content
+    of a single `\\boxed{}` anywhere (where math-verify looks first). A whole completion's bare numbers are not
+    answers to math-verify's anchored extraction, so they are never read here.
+    """
+    gold_value = exact_rational(gold, lead_in=False)
+    if gold_value is None:
         return None
-    gold_int = _fast_int(gold, _FAST_GOLD_RE)
-    if gold_int is None:
+    pred_value = exact_rational(text) if mode == MODE_ANSWER else None
+    if pred_value is None:
+        boxed = single_boxed(text)
+        pred_value = None if boxed is None else exact_rational(boxed, lead_in=False, wrappers=False)
+    if pred_value is None:
         return None
-    pred_int = _fast_int(text, _FAST_ANSWER_RE)
-    if pred_int is None:
-        return None
-    return Verdict(1.0 if pred_int == gold_int else 0.0, "ok", mode, str(pred_int))
+    return Verdict(1.0 if pred_value == gold_value else 0.0, "ok", mode, str(pred_value))
+
+
+# math-verify's extraction for whole completions (LaTeX, anchored) only has patterns that contain "answer" (any
+# case) or "\\boxed{"; for answer blocks (LaTeX + expressions, anchorless) every pattern needs a digit, "$", a
+# backslash or "[". A text with none of these cannot yield an answer: the verdict is 0.0 (when the gold parses).
+_FULL_ANCHOR_RE = re.compile(r"(?i:answer)|\\boxed\{")
+_ANSWER_SIGNAL_RE = re.compile(r"[\d$\\\[]")
+
+
+def nothing_to_extract(mode: str, text: str) -> bool:
+    """True when math-verify's extraction cannot find anything in `text` (decided by regex, no parsing).
+
+    >>> nothing_to_extract(MODE_FULL, "<think>\\nLet me think about 3 + 4")  # truncated: no anchor
+    True
+    >>> nothing_to_extract(MODE_ANSWER, "I could not solve this."), nothing_to_extract(MODE_ANSWER, "x")
+    (True, False)
+    """
+    if mode == MODE_FULL:
+        return _FULL_ANCHOR_RE.search(text) is None
+    # Bare math ("x") is wrapped in $...$ before parsing, so it can be read even without these characters.
+    return _ANSWER_SIGNAL_RE.search(text) is None and wrap_bare_math(text) == text
 
 
 def default_workers() -> int:
@@ -111,6 +190,7 @@ class _Memo:
         self.size = size
         self._data: OrderedDict[tuple[str, str, str], tuple[Verdict, float]] = OrderedDict()
         self._bad_golds: OrderedDict[str, None] = OrderedDict()
+        self._good_golds: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -146,14 +226,24 @@ class _Memo:
                 return
             if verdict.status == "crash":  # may be the machine, not the sample: try again next time
                 return
+            if verdict.status == "ok":
+                self._good_golds[key[0]] = None
+                if len(self._good_golds) > 16384:
+                    self._good_golds.popitem(last=False)
             self._data[key] = (verdict, budget_s)
             if len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+    def gold_is_good(self, gold_key: str) -> bool:
+        """True once some verdict showed that this gold parses (so a 0.0 can be given without the pool)."""
+        with self._lock:
+            return gold_key in self._good_golds
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
             self._bad_golds.clear()
+            self._good_golds.clear()
             self.hits = self.misses = 0
 
 
@@ -190,15 +280,23 @@ class MathVerifier:
     def pool(self) -> BudgetedPool:
         return shared_pool(self.workers)
 
-    def warmup(self) -> None:
-        """Start the worker processes now (they start on the first uncached sample otherwise)."""
-        self.pool.warmup()
+    def warmup(self, wait: bool = True) -> None:
+        """Start the worker processes now (they start on the first uncached sample otherwise).
+
+        With `wait=False` this returns at once and the workers get ready (and warm their parser) in the
+        background, e.g. while a trainer loads its model.
+        """
+        if wait:
+            self.pool.warmup()
+        else:
+            self.pool.start()
 
     def check(self, golds: list[str], completions: list[str]) -> list[Verdict]:
         """One verdict per (gold, completion) pair, in order. Never raises on content; never blocks past budgets."""
         verdicts: list[Verdict | None] = [None] * len(completions)
         todo: dict[tuple[str, str, str], list[int]] = {}
         tasks: list[tuple[str, str, str]] = []
+        empty: dict[str, list[tuple[int, tuple[str, str, str]]]] = {}  # gold -> answers with nothing to extract
         for i, (gold, completion) in enumerate(zip(golds, completions, strict=True)):
             gold = "" if gold is None else str(gold)
             mode, text = answer_region(completion)
@@ -212,19 +310,33 @@ class MathVerifier:
                 MEMO.put(key, fast, self.timeout_s)
                 verdicts[i] = fast
                 continue
+            if nothing_to_extract(mode, text):
+                if MEMO.gold_is_good(key[0]):
+                    verdicts[i] = Verdict(0.0, "ok", mode, "")
+                    MEMO.put(key, verdicts[i], self.timeout_s)
+                else:  # 0.0 or None depending on the gold alone: one cheap gold-only task per gold
+                    empty.setdefault(gold, []).append((i, key))
+                continue
             if key not in todo:
                 todo[key] = []
                 tasks.append((gold, text, mode))
             todo[key].append(i)
-        if tasks:
-            results = self.pool.run(tasks, self.timeout_s)
-            for (key, indices), (gold, text, mode), (status, score, shown) in zip(
-                todo.items(), tasks, results, strict=True
+        gold_tasks = [(gold, "", MODE_GOLD) for gold in empty]
+        if tasks or gold_tasks:
+            # Route by gold: a prompt's answers reach the worker that already parsed that gold and its answers.
+            everything = tasks + gold_tasks
+            results = self.pool.run(everything, self.timeout_s, keys=[gold for gold, _, _ in everything])
+            for (key, indices), (_, _, mode), (status, score, shown) in zip(
+                todo.items(), tasks, results, strict=False
             ):
                 verdict = Verdict(score if status == "ok" else None, status, mode, shown)
                 MEMO.put(key, verdict, self.timeout_s)
                 for i in indices:
                     verdicts[i] = verdict
+            for waiting, (status, _, _) in zip(empty.values(), results[len(tasks) :], strict=True):
+                for i, key in waiting:
+                    verdicts[i] = Verdict(0.0 if status == "ok" else None, status, key[1], "")
+                    MEMO.put(key, verdicts[i], self.timeout_s)
         return verdicts  # type: ignore[return-value]
 
 

@@ -15,7 +15,10 @@ WHY
     system directories, clean environment, none of the host's files), then forks a child per test from an
     already-warm interpreter (~1 ms). Isolation *between* tests comes from the child, not from a new sandbox:
       * the child drops to an unprivileged uid that only this worker uses, so RLIMIT_NPROC counts exactly the
-        test's own processes and threads, and the child can neither signal nor ptrace the (root) worker;
+        test's own processes and threads, and the child can neither signal nor ptrace the (root) worker
+        (rootless mode, in a user namespace: the child keeps the worker's uid, RLIMIT_NPROC counts per namespace
+        -- offset by bwrap's init and the worker -- and the worker makes itself non-dumpable, so it cannot be
+        traced; it can still be killed, which the host reports as an internal error);
       * it gets a fresh, empty working directory (and TMPDIR/HOME) that is deleted after the test, while the
         rest of the filesystem is read-only or root-only;
       * every process left behind by the test's uid is killed before the next test starts;
@@ -61,6 +64,12 @@ import traceback
 import types
 
 _HEADER = struct.Struct(">I")
+try:
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except (ImportError, OSError):  # pragma: no cover -- a Python without ctypes
+    _LIBC = None
 # The whole environment a test sees (plus HOME and TMPDIR, its own directory): nothing of the host's.
 _BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 _MAX_REQUEST = 512 * 1024 * 1024
@@ -105,8 +114,13 @@ class Worker:
     def __init__(self, config):
         self.work_root = config["work_root"]  # per-test directories live here (a size-capped tmpfs in bwrap)
         self.io_root = config["io_root"]  # root-only: stdin files the child opens before dropping privileges
-        self.uid = config.get("uid")  # None: cannot switch uid (unisolated, non-root host)
+        self.uid = config.get("uid")  # None: cannot switch uid (rootless bwrap, or unisolated as non-root)
         self.gid = config.get("gid")
+        # rootless: inside an unprivileged user namespace where tests share the worker's uid. RLIMIT_NPROC then
+        # counts per namespace: bwrap's init and this worker are 2 of the processes it sees.
+        self.rootless = bool(config.get("rootless"))
+        if self.rootless and _LIBC is not None:
+            _LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a test (same uid) cannot ptrace or read this worker
         # the interpreter's own path (stdlib, dist-packages), without the worker's directory
         here = os.path.dirname(os.path.abspath(__file__))
         self.python_path = [p for p in sys.path if p and p != here]
@@ -143,8 +157,11 @@ class Worker:
         os.closerange(3, status_w)
         os.closerange(status_w + 1, 1 << 16)
         os.chdir(test_dir)
-        # python starts with SIGPIPE ignored; an exec'd C++ program must see the default (dies on EPIPE)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL if req["kind"] == "exec" else signal.SIG_IGN)
+        # python starts with SIGPIPE and SIGXFSZ ignored (it raises OSError instead); an exec'd program must get
+        # the defaults, or a C++ program writing past RLIMIT_FSIZE spins on EFBIG instead of dying with SIGXFSZ
+        default_or_ignore = signal.SIG_DFL if req["kind"] == "exec" else signal.SIG_IGN
+        signal.signal(signal.SIGPIPE, default_or_ignore)
+        signal.signal(signal.SIGXFSZ, default_or_ignore)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         lim = req["limits"]
@@ -164,6 +181,8 @@ class Worker:
             (resource.RLIMIT_STACK, resource.RLIM_INFINITY, resource.RLIM_INFINITY),
         ):
             resource.setrlimit(res, (soft, hard))
+        if self.rootless:
+            resource.setrlimit(resource.RLIMIT_NPROC, (int(lim["nproc"]) + 2, int(lim["nproc"]) + 2))
         if self.uid is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (int(lim["nproc"]), int(lim["nproc"])))
             os.setgroups([])
@@ -181,6 +200,10 @@ class Worker:
         self._run_python(req["code"], test_dir, env, status_w)
 
     def _run_python(self, source, test_dir, env, status_w):
+        # dropping from root made this process non-dumpable (its /proc/self/* owned by root); an exec'd program
+        # gets that back from execve, an in-process Python program from us -- so /proc/self works as usual
+        if (self.uid is not None or self.rootless) and _LIBC is not None:
+            _LIBC.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
         # the worker's environment already is _BASE_ENV (set in main); only the per-test entries change
         for key, value in env.items():
             if os.environ.get(key) != value:
@@ -221,7 +244,34 @@ class Worker:
     def _sweep(self):
         """Kill every process of the test uid (stray children, daemons) -- as that uid, so nothing else dies.
         Skipped when the test could not create any (RLIMIT_NPROC 1: the child is the uid's only process)."""
-        if self.uid is None or not self.multi_process:
+        if not self.multi_process:
+            return
+        if self.rootless:
+            # every live process in this pid namespace but bwrap's init (1) and the worker belongs to a test;
+            # zombies are dead already (the worker reaps its child, bwrap's init the orphans)
+            me = os.getpid()
+            for _ in range(100):
+                alive = []
+                for name in os.listdir("/proc"):
+                    if not name.isdigit() or int(name) in (1, me):
+                        continue
+                    try:
+                        with open(f"/proc/{name}/stat", "rb") as fh:
+                            state = fh.read().rsplit(b")", 1)[1].split()[0]
+                    except (OSError, IndexError):
+                        continue
+                    if state != b"Z":
+                        alive.append(int(name))
+                if not alive:
+                    return
+                for pid in alive:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                time.sleep(0.001)
+            return
+        if self.uid is None:
             return
         pid = os.fork()
         if pid == 0:
@@ -237,6 +287,46 @@ class Worker:
                 os._exit(0)
         os.waitpid(pid, 0)
 
+    def _ipc_sweep(self):
+        """Remove System V IPC objects (shared memory, semaphores, message queues) a test created: they outlive
+        processes, so they would carry state to the next test (and hold memory). The IPC namespace is this
+        worker's own, so every object in it is a test's; the removal runs as the test uid, their owner."""
+        found = []
+        for kind in ("shm", "sem", "msg"):  # raw reads: this runs after every test
+            try:
+                fd = os.open("/proc/sysvipc/" + kind, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                rows = os.read(fd, 1 << 20).splitlines()[1:]
+            finally:
+                os.close(fd)
+            found += [(kind, int(row.split()[1])) for row in rows if row.strip()]
+        if not found or _LIBC is None or (self.uid is None and not self.rootless):
+            return
+        if self.rootless:  # tests run as our uid: we own what they made
+            self._ipc_remove(found)
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresgid(self.gid, self.gid, self.gid)
+                os.setresuid(self.uid, self.uid, self.uid)
+                self._ipc_remove(found)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+    @staticmethod
+    def _ipc_remove(found):
+        for kind, ipc_id in found:  # IPC_RMID = 0
+            if kind == "shm":
+                _LIBC.shmctl(ipc_id, 0, None)
+            elif kind == "sem":
+                _LIBC.semctl(ipc_id, 0, 0)
+            else:
+                _LIBC.msgctl(ipc_id, 0, None)
+
     def handle(self, req):
         """One request: the same program on one or more stdins (`runs`), each in its own fresh child and
         directory. Returns {"ok": true, "results": [raw facts per run]}."""
@@ -251,8 +341,8 @@ class Worker:
     def _run_one(self, req, files, run):
         self.counter += 1
         n = self.counter
-        test_dir = os.path.join(self.work_root, "t%d" % n)
-        stdin_path = os.path.join(self.io_root, "%d.in" % n)
+        test_dir = os.path.join(self.work_root, f"t{n}")
+        stdin_path = os.path.join(self.io_root, f"{n}.in")
         lim = req["limits"]
         out_cap = int(lim["out_bytes"])
         os.mkdir(test_dir, 0o700)
@@ -302,7 +392,11 @@ class Worker:
                 result["files"] = collected
             return result
         finally:
-            shutil.rmtree(test_dir, ignore_errors=True)
+            self._ipc_sweep()
+            try:
+                os.rmdir(test_dir)  # the common case: the test wrote nothing
+            except OSError:
+                shutil.rmtree(test_dir, ignore_errors=True)
             try:
                 os.unlink(stdin_path)
             except OSError:
@@ -483,7 +577,7 @@ def main():
         try:
             resp = worker.handle(req)
         except Exception as err:  # noqa: BLE001 -- report, keep serving
-            resp = {"ok": False, "error": "%s: %s" % (type(err).__name__, err)}
+            resp = {"ok": False, "error": f"{type(err).__name__}: {err}"}
         _write_msg(fd_out, resp)
 
 

@@ -66,7 +66,7 @@ class ProviderConfigError(SandboxError):
     """A provider is misconfigured (missing API key, missing optional package, bad URL). Raised before any work."""
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     AC = "AC"  # accepted: finished normally, output matches (or nothing to compare)
     WA = "WA"  # wrong answer: finished normally, output differs
     TLE = "TLE"  # CPU or wall time limit exceeded
@@ -77,19 +77,13 @@ class Verdict(str, enum.Enum):
     SKIPPED = "SKIPPED"  # not run (an earlier test failed and the submission stops on first failure)
     IE = "IE"  # internal error: the provider failed; the result says nothing about the program
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class ExecStatus(str, enum.Enum):
+class ExecStatus(enum.StrEnum):
     OK = "OK"  # exited by itself (any exit code: a non-zero code is still "finished"; see `ExecResult.ok`)
     TLE = "TLE"
     MLE = "MLE"
     RE = "RE"
     OLE = "OLE"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass

@@ -6,7 +6,7 @@ WHAT
       each returning an `ExecResult` (status OK/TLE/MLE/RE/OLE, exit code, signal, stdout, stderr, timings).
       Thread-safe; runs as many tests at once as it has workers.
     * `LocalProvider` -- the `local` provider: `await run_submissions([Submission]) -> [SubmissionResult]`.
-    * `check_isolation()` -- can this machine isolate? (bubblewrap present and working, running as root).
+    * `check_isolation()` -- can this machine isolate? (bubblewrap present and working; root or rootless mode).
 
 WHY
     DeepSeek-R1's code rewards (arXiv 2501.12948, §2.2.2) are execution feedback: a model-written program is run
@@ -24,6 +24,11 @@ HOW
         the host exists inside -- not /root, /home, /etc/shadow, the project, or the trainer's temp files;
       * environment: cleared (`--clearenv`), then PATH/LANG only; no_new_privs; a new session (no TIOCSTI);
       * capabilities: the worker keeps only what it needs to drop to the test uid and clean up after it.
+    Two modes. As root (the default in containers and CI), each worker claims a uid of its own and every test
+    runs under it (below). Without root ("rootless"), bubblewrap builds the same sandbox inside an unprivileged
+    user namespace; tests then share their worker's uid, so RLIMIT_NPROC is counted per namespace (exact all the
+    same) but a hostile test can kill its own worker: that test ends as IE (reward None) and the worker is
+    replaced. Every other guarantee holds in both modes.
     Limits, per test, set in the forked child (see `_worker.py`): RLIMIT_CPU (+ a post-hoc check of the measured
     CPU time, since the rlimit has 1 s granularity), a wall clock enforced by the worker, RLIMIT_AS (memory),
     RLIMIT_NPROC on a uid used by this worker only (processes and threads), RLIMIT_FSIZE (files), an stdout /
@@ -39,7 +44,7 @@ HOW
 DATA FLOW
     `open_r1.sandbox.rewards` / the router service / `open-r1 sandbox run` -> `LocalProvider.run_submissions` ->
     (per C++ submission) `compile_cpp` -> per test `LocalSandbox.run_python` / `run_program` -> a `_WorkerProcess`
-    (JSON over pipes) -> `_worker.py` inside bwrap -> raw facts -> `_classify` -> `ExecResult` ->
+    (JSON over pipes) -> `_worker.py` inside bwrap -> raw facts -> `classify_raw` -> `ExecResult` ->
     `verdict_for` -> `SubmissionResult`.
 """
 
@@ -48,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -64,10 +70,11 @@ import time
 import uuid
 import warnings
 import weakref
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from open_r1.sandbox.base import (
     COMPILE_LIMITS,
@@ -85,6 +92,7 @@ from open_r1.sandbox.base import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNSAFE_ENV = "OPEN_R1_SANDBOX_UNSAFE"
 WORKER_SOURCE = Path(__file__).with_name("_worker.py")
@@ -93,8 +101,9 @@ WORKER_SOURCE = Path(__file__).with_name("_worker.py")
 UID_BASE = 1_810_000
 UID_COUNT = 50_000
 UID_LOCK_DIR = Path(tempfile.gettempdir()) / "open-r1-sandbox-uids"
-# Directories of the host mounted read-only in the sandbox (when they exist). /etc is *not* mounted: only the
-# files the dynamic linker and compilers look at.
+# Directories of the host mounted read-only in the sandbox (when they exist): the system, and an optional place
+# for extra runtimes an admin wants programs to use. /etc is *not* mounted: only the files the dynamic linker
+# and compilers look at.
 RO_DIRS = ("/usr", "/opt/open-r1-sandbox")
 ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime")
@@ -110,19 +119,26 @@ _WORKER_START_TIMEOUT_S = 30.0
 
 @dataclass
 class IsolationReport:
-    """What `check_isolation` found: `available` plus a sentence for people when it is not."""
+    """What `check_isolation` found: `available`, the `mode` ("root" or "rootless"), and a sentence for people
+    when isolation is unavailable."""
 
     available: bool
     bwrap: str | None
     reason: str = ""
+    mode: str = ""
 
 
 _ISOLATION_CACHE: IsolationReport | None = None
 
 
 def check_isolation(refresh: bool = False) -> IsolationReport:
-    """Probe bubblewrap once per process: present, runnable with the namespaces we need, and running as root
-    (per-test uids -- what makes RLIMIT_NPROC and the no-signalling guarantee work -- need root)."""
+    """Probe bubblewrap once per process: present and able to build the sandbox.
+
+    As root ("root" mode) every test also runs under its own uid, which makes RLIMIT_NPROC exact and keeps a test
+    from signalling or tracing its supervisor. Without root ("rootless" mode) bubblewrap uses an unprivileged user
+    namespace: the same filesystem, network and environment isolation and the same limits, but a test shares its
+    worker's uid -- a hostile program can kill its worker, which ends that test as an internal error (IE, reward
+    None) and the worker is replaced."""
     global _ISOLATION_CACHE
     if _ISOLATION_CACHE is not None and not refresh:
         return _ISOLATION_CACHE
@@ -130,26 +146,29 @@ def check_isolation(refresh: bool = False) -> IsolationReport:
     if bwrap is None:
         report = IsolationReport(False, None, "bubblewrap is not installed (Debian/Ubuntu: `apt-get install -y "
                                              "bubblewrap`; Fedora: `dnf install bubblewrap`).")
-    elif os.geteuid() != 0:
-        report = IsolationReport(False, bwrap, "the local sandbox needs root to give each test its own uid "
-                                               "(process limits, no signalling the supervisor); run as root or in a "
-                                               "container started as root, or use the piston/e2b/morph provider.")
     else:
-        argv = [bwrap, *_namespace_args(), *_fs_args(), "--", "/bin/true"]
+        mode = "root" if os.geteuid() == 0 else "rootless"
+        argv = [bwrap, *_namespace_args(mode), *_fs_args(), "--", "/bin/true"]
         try:
             proc = subprocess.run(argv, capture_output=True, timeout=20, env={})
             ok, err = proc.returncode == 0, proc.stderr.decode(errors="replace").strip()
         except (OSError, subprocess.TimeoutExpired) as exc:
             ok, err = False, str(exc)
+        hint = "" if mode == "root" else (" (without root, bubblewrap needs unprivileged user namespaces: "
+                                          "sysctl kernel.unprivileged_userns_clone=1, or run as root)")
         report = IsolationReport(ok, bwrap, "" if ok else f"bubblewrap is installed but cannot create a sandbox "
-                                                           f"here: {err or 'unknown error'}")
+                                                           f"here: {err or 'unknown error'}{hint}", mode)
     _ISOLATION_CACHE = report
     return report
 
 
-def _namespace_args() -> list[str]:
-    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+def _namespace_args(mode: str = "root") -> list[str]:
+    args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if mode == "rootless":
+        # an unprivileged user namespace, and no nested ones for the programs inside
+        args += ["--unshare-user", "--disable-userns"]
+    return args
 
 
 def _fs_args() -> list[str]:
@@ -218,31 +237,66 @@ class _UidClaim:
 # One worker process
 
 
+class _Spawner:
+    """Starts worker processes from one long-lived thread.
+
+    bwrap's --die-with-parent uses PR_SET_PDEATHSIG, which fires when the *thread* that forked it exits, not the
+    process. Workers started from a short-lived thread (a thread pool that shuts down, `asyncio.to_thread`)
+    would be killed with it; starting them all here ties their life to the sandbox instead."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="open-r1-sandbox-spawner", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, future = item
+            try:
+                future.set_result(fn())
+            except BaseException as err:  # noqa: BLE001 -- handed to the caller
+                future.set_exception(err)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        future: Future[T] = Future()
+        self._queue.put((fn, future))
+        return future.result()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+
 class _WorkerProcess:
     """Host side of one `_worker.py`: start it (under bwrap), send a request, read the answer, kill it."""
 
-    def __init__(self, index: int, root: Path, isolated: bool, work_mb: int) -> None:
+    def __init__(self, index: int, root: Path, isolated: bool, work_mb: int, spawner: _Spawner) -> None:
         self.index = index
         self.isolated = isolated
         self.log_path = root / f"worker-{index}.log"
         self.claim = _UidClaim() if os.geteuid() == 0 else None
         uid = self.claim.uid if self.claim else None
         python, extra_ro = _python_for_sandbox()
+        mode = "root" if uid is not None else "rootless"
         if isolated:
-            config = {"work_root": "/work", "io_root": "/work/.io", "uid": uid, "gid": uid}
-            argv = [shutil.which("bwrap") or "bwrap", *_namespace_args(), *_fs_args()]
+            config = {"work_root": "/work", "io_root": "/work/.io", "uid": uid, "gid": uid,
+                      "rootless": mode == "rootless"}
+            argv = [shutil.which("bwrap") or "bwrap", *_namespace_args(mode), *_fs_args()]
             for path in extra_ro:
                 argv += ["--ro-bind", path, path]
             argv += ["--perms", "0755", "--size", str(work_mb << 20), "--tmpfs", "/work",
                      "--ro-bind", str(WORKER_SOURCE), "/opt/open-r1-worker/worker.py",
                      "--ro-bind", str(root / "progs"), "/progs",
                      "--chdir", "/work", "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-                     "--setenv", "LANG", "C.UTF-8",
-                     "--cap-drop", "ALL"]
-            # setuid/setgid: drop to the test uid; kill: stop a child that is no longer ours by uid; chown,
-            # dac_override, fowner: prepare and delete directories the test uid owns.
-            for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
-                argv += ["--cap-add", cap]
+                     "--setenv", "LANG", "C.UTF-8"]
+            if mode == "root":
+                # setuid/setgid: drop to the test uid; kill: stop a child that is no longer ours by uid; chown,
+                # dac_override, fowner: prepare and delete directories the test uid owns.
+                argv += ["--cap-drop", "ALL"]
+                for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
+                    argv += ["--cap-add", cap]
             argv += ["--", python, "-I", "/opt/open-r1-worker/worker.py", json.dumps(config)]
             cwd = "/"
         else:
@@ -254,15 +308,19 @@ class _WorkerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 -- lives as long as the worker
         try:
             # An empty environment: nothing of the trainer's (tokens, keys) reaches the worker, even unisolated.
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                         cwd=cwd, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                                         start_new_session=True)
+            self.proc = spawner.call(lambda: subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=cwd,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True))
         finally:
             log.close()
-        hello = self._read(time.monotonic() + _WORKER_START_TIMEOUT_S)
-        if not hello.get("ready"):
-            raise SandboxError(f"sandbox worker did not start: {hello}")
         self.uid = uid
+        try:
+            hello = self._read(time.monotonic() + _WORKER_START_TIMEOUT_S)
+            if not hello.get("ready"):
+                raise SandboxError(f"sandbox worker did not start: {hello}")
+        except BaseException:
+            self.close(graceful_s=0)  # free the process and the uid claim
+            raise
         self.pid = self.proc.pid
 
     def _log_tail(self) -> str:
@@ -312,10 +370,19 @@ class _WorkerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def close(self) -> None:
-        if self.proc.poll() is None:
+    def close(self, graceful_s: float = 1.0) -> None:
+        # graceful first: at EOF the worker exits, bwrap's pid-namespace init follows (taking every sandboxed
+        # process with it) and the outer bwrap reaps it -- no zombie is left for the host's init to collect
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=graceful_s)
+        except subprocess.TimeoutExpired:
             try:
-                # the whole session: bwrap, its pid-namespace init (which takes every sandboxed process with it)
+                # the whole session: bwrap and, through --die-with-parent, its pid-namespace init
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except OSError:
                 pass
@@ -323,7 +390,7 @@ class _WorkerProcess:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.proc.stdout,):
             try:
                 if stream:
                     stream.close()
@@ -366,7 +433,7 @@ def _decode(data: str) -> bytes:
     return base64.b64decode(data) if data else b""
 
 
-def _classify(raw: dict, limits: Limits, python: bool) -> ExecResult:
+def classify_raw(raw: dict, limits: Limits, python: bool) -> ExecResult:
     """Turn the worker's raw facts into an `ExecResult` (see HOW in the module docstring)."""
     stdout_b = _decode(raw["stdout"])[: limits.max_output_bytes]
     stderr_b = _decode(raw["stderr"])[: limits.max_output_bytes]
@@ -404,14 +471,15 @@ class LocalSandbox:
     """A pool of warm, isolated workers (see the module docstring). Use as a context manager or call `close()`.
 
     Args:
-        workers (`int`, *optional*): concurrent tests; defaults to the number of CPU cores.
+        workers (`int`, *optional*): concurrent tests; defaults to two per CPU core (a worker alternates between
+            supervising and running its test, so one per core leaves the cores idle between tests).
         allow_unisolated (`bool`, *optional*): run without bubblewrap when isolation is unavailable. Defaults to
             the `OPEN_R1_SANDBOX_UNSAFE` environment variable; otherwise `IsolationUnavailable` is raised.
         work_mb (`int`, *optional*, defaults to 256): size of each worker's tmpfs for test directories.
     """
 
     def __init__(self, workers: int | None = None, *, allow_unisolated: bool | None = None, work_mb: int = 256):
-        self.n_workers = max(1, workers or os.cpu_count() or 1)
+        self.n_workers = max(1, workers or 2 * (os.cpu_count() or 1))
         self.work_mb = work_mb
         report = check_isolation()
         self.isolated = report.available
@@ -424,23 +492,26 @@ class LocalSandbox:
                    f"this machine's files and reach the network. !!!")
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             logger.warning(msg)
-        self._root = Path(tempfile.mkdtemp(prefix="open-r1-sandbox-"))
+        self._root = Path(tempfile.mkdtemp(prefix=f"open-r1-sandbox-{os.getpid()}-"))
         (self._root / "progs").mkdir(mode=0o755)
         os.chmod(self._root, 0o755)  # test uids must be able to traverse to /progs when unisolated
         self._idle: queue.Queue[_WorkerProcess | None] = queue.Queue()
         self._all: list[_WorkerProcess] = []
         self._lock = threading.Lock()
         self._started = 0
+        self._index = itertools.count()
         self._closed = False
-        self._finalizer = weakref.finalize(self, LocalSandbox._cleanup, self._all, self._root)
+        self._spawner = _Spawner()
+        self._finalizer = weakref.finalize(self, LocalSandbox._cleanup, self._all, self._root, self._spawner)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _cleanup(workers: list[_WorkerProcess], root: Path) -> None:
+    def _cleanup(workers: list[_WorkerProcess], root: Path, spawner: _Spawner) -> None:
         for worker in list(workers):
             worker.close()
         workers.clear()
+        spawner.stop()
         shutil.rmtree(root, ignore_errors=True)
 
     def close(self) -> None:
@@ -474,7 +545,7 @@ class LocalSandbox:
             if worker is not None:
                 self._forget(worker)
             try:
-                worker = _WorkerProcess(len(self._all), self._root, self.isolated, self.work_mb)
+                worker = _WorkerProcess(next(self._index), self._root, self.isolated, self.work_mb, self._spawner)
             except BaseException:
                 self._idle.put(None)
                 raise
@@ -483,7 +554,7 @@ class LocalSandbox:
         return worker
 
     def _forget(self, worker: _WorkerProcess) -> None:
-        worker.close()
+        worker.close(graceful_s=0)
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
@@ -537,7 +608,7 @@ class LocalSandbox:
         req = self._exec_request(argv, [stdin], files, limits, executable, collect)
         (raw,) = self._submit(req, limits, 1)
         collected = {k: _decode(v) for k, v in (raw.get("files") or {}).items()}
-        return _classify(raw, limits, python=False), collected
+        return classify_raw(raw, limits, python=False), collected
 
     def run_many(self, argv: list[str], stdins: list[bytes | str], files: Mapping[str, bytes | str] | None = None,
                  limits: Limits | None = None) -> list[ExecResult]:
@@ -545,7 +616,7 @@ class LocalSandbox:
         directory). Cheaper than many `run` calls; use several calls to spread work over workers."""
         limits = limits or Limits()
         req = self._exec_request(argv, stdins, files, limits, (), ())
-        return [_classify(raw, limits, python=False) for raw in self._submit(req, limits, len(stdins))]
+        return [classify_raw(raw, limits, python=False) for raw in self._submit(req, limits, len(stdins))]
 
     def _exec_request(self, argv: list[str], stdins: list[bytes | str], files: Mapping[str, bytes | str] | None,
                       limits: Limits, executable: Iterable[str], collect: Iterable[str]) -> dict:
@@ -583,7 +654,7 @@ class LocalSandbox:
             return []
         req = {"kind": "python", "code": code, "runs": [{"stdin": _b64(x)} for x in stdins],
                "files": {k: _b64(v) for k, v in (files or {}).items()}, "limits": self._limits_msg(limits)}
-        return [_classify(raw, limits, python=True) for raw in self._submit(req, limits, len(stdins))]
+        return [classify_raw(raw, limits, python=True) for raw in self._submit(req, limits, len(stdins))]
 
     def compile_cpp(self, sources: Mapping[str, str] | str, main_file: str = "main.cpp",
                     extra_flags: Iterable[str] = (), limits: Limits | None = None) -> CompiledProgram:
@@ -641,7 +712,7 @@ class LocalProvider:
     """The `local` provider: judges submissions with a `LocalSandbox` (created on first use, shared).
 
     Args:
-        workers (`int`, *optional*): concurrent tests (default: CPU cores).
+        workers (`int`, *optional*): concurrent tests (default: two per CPU core).
         allow_unisolated (`bool`, *optional*): see `LocalSandbox`.
         sandbox (`LocalSandbox`, *optional*): use this sandbox instead of creating one.
     """
@@ -667,7 +738,8 @@ class LocalProvider:
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                n = self._workers or os.cpu_count() or 1
+                n = self._sandbox.n_workers if self._sandbox is not None else 0
+                n = n or self._workers or 2 * (os.cpu_count() or 1)
                 self._pool = ThreadPoolExecutor(max_workers=max(2, 2 * n), thread_name_prefix="open-r1-sandbox")
             return self._pool
 

@@ -1,0 +1,3 @@
+# Not Python at all: a compilation error (reward -0.1).
+def main(:
+    print(1)

@@ -1,0 +1,2 @@
+input()
+print("\n".join(sorted(input().split())))

@@ -1,0 +1,6 @@
+#pragma once
+#include <string>
+#include <vector>
+
+std::vector<int> encode(std::string S);
+std::string decode(int N, std::vector<int> bits);

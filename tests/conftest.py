@@ -1,0 +1,32 @@
+"""Shared fixtures. Tests never reach a hub: HF_HUB_OFFLINE is forced, and the nano kit builds its own model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def nano_cache(tmp_path_factory) -> Path:
+    """One nano cache for the whole session (the build takes about a minute), shared by every test that needs it.
+
+    `OPEN_R1_TEST_CACHE` lets a developer reuse a cache across sessions; CI starts empty.
+    """
+    root = Path(os.environ.get("OPEN_R1_TEST_CACHE") or tmp_path_factory.mktemp("open-r1-cache"))
+    os.environ["OPEN_R1_CACHE"] = str(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def nano_model(nano_cache) -> Path:
+    from open_r1.nano.build import ensure_nano_model
+
+    return ensure_nano_model("nano://math")
