@@ -39,6 +39,7 @@ from open_r1.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIMES = ("native", "docker", "podman", "apptainer", "slurm")
+RUNTIME_OPTIONS = ("image", "nodes", "gpus_per_node", "partition", "account", "container", "cluster_profile")
 LAUNCHERS = ("python", "accelerate")
 STATUSES = ("runnable", "planned")
 
@@ -197,7 +198,8 @@ def new_run_dir(lab: str, profile: str, base: str | None = None) -> Path:
 
 
 def run_lab(name: str, profile: str = "auto", runtime: str = "native", overrides: list[str] | None = None,
-            run_dir: str | None = None, runs_root: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+            run_dir: str | None = None, runs_root: str | None = None, dry_run: bool = False,
+            options: dict[str, Any] | None = None) -> dict[str, Any]:
     from rich.console import Console
 
     from open_r1.configs import load_yaml
@@ -216,25 +218,28 @@ def run_lab(name: str, profile: str = "auto", runtime: str = "native", overrides
     # Check the recipe and overrides now, before any child process or model: a typo fails in a second.
     _precheck(lab, profile, overrides)
     out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
-    cmd = train_command(lab, profile, out, overrides)
-    if runtime != "native":
-        from open_r1 import runtimes
-
-        cmd = runtimes.wrap(runtime, lab, profile, cmd, out)
     if banner:
         console.rule(f"[bold yellow]{banner}")
     console.print(f"[bold]lab[/] {name} · profile {profile} · runtime {runtime} · run folder {out}")
-    console.print(f"[dim]$ {shlex.join(cmd)}")
-    if dry_run:
-        return {"command": cmd, "run_dir": str(out), "profile": profile}
-    out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    proc = subprocess.run(cmd, cwd=os.getcwd())
+    if runtime == "native":
+        cmd = train_command(lab, profile, out, overrides)
+        console.print(f"[dim]$ {shlex.join(cmd)}")
+        if dry_run:
+            return {"command": cmd, "run_dir": str(out), "profile": profile}
+        out.mkdir(parents=True, exist_ok=True)
+        returncode = subprocess.run(cmd, cwd=os.getcwd()).returncode
+    else:
+        from open_r1 import runtimes
+
+        cmd, returncode = runtimes.launch(runtime, lab, profile, overrides, out, dict(options or {}), dry_run)
+        if dry_run:
+            return {"command": cmd, "run_dir": str(out), "profile": profile}
     wall = round(time.time() - started, 1)
-    if proc.returncode != 0:
-        console.print(f"[bold red]lab {name} failed (exit {proc.returncode}) after {wall} s; run folder {out}; "
-                      f"rerun the same command to resume from the last checkpoint.")
-        raise SystemExit(proc.returncode)
+    if returncode != 0:
+        console.print(f"[bold red]lab {name} failed (exit {returncode}) after {wall} s; run folder {out}; "
+                      f"rerun the same command with --run-dir {out} to resume from the last checkpoint.")
+        raise SystemExit(returncode)
     card = update_run_card(
         out / "run_card.json",
         lab={"name": name, "profile": profile, "runtime": runtime, "title": lab.title,
@@ -325,8 +330,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.unknown) + list(args.passthrough)
+    options = {key: getattr(args, key) for key in RUNTIME_OPTIONS}
     run_lab(args.lab, args.profile, args.runtime, overrides, run_dir=args.run_dir, runs_root=args.runs_root,
-            dry_run=args.dry_run)
+            dry_run=args.dry_run, options=options)
     return 0
 
 
@@ -349,6 +355,14 @@ def register(subparsers: Any) -> None:
     run.add_argument("--run-dir", help="use this run folder (an existing one resumes from its last checkpoint)")
     run.add_argument("--runs-root", help="where new run folders go (default ./runs or $OPEN_R1_RUNS)")
     run.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
+    group = run.add_argument_group("container and cluster runtimes")
+    group.add_argument("--image", help="image reference or .sif file (default: the lab's image)")
+    group.add_argument("--nodes", type=int, help="SLURM: nodes (default: the profile's resources)")
+    group.add_argument("--gpus-per-node", type=int, help="SLURM: GPUs per node")
+    group.add_argument("--partition", help="SLURM partition")
+    group.add_argument("--account", help="SLURM account")
+    group.add_argument("--container", choices=["apptainer", "pyxis", "none"], help="SLURM: how jobs enter the image")
+    group.add_argument("--cluster-profile", help="YAML file with your cluster's defaults")
     run.set_defaults(func=_cmd_run, accepts_unknown=True)
     again = sub.add_parser("rerun", help="run again what a run card describes")
     again.add_argument("card", help="run_card.json or its run folder")

@@ -42,11 +42,9 @@ def test_full_recipes_mirror_reference_hyperparameters():
 
 
 def test_full_grpo_and_sft_recipes_parse_with_trl(tmp_path):
-    from trl import GRPOConfig, SFTConfig
+    from trl import GRPOConfig, ModelConfig, SFTConfig
 
     from open_r1.configs import ScriptArguments, check_recipe_keys, load_yaml
-
-    from trl import ModelConfig
 
     for name, cls in [("grpo-math", GRPOConfig), ("distill", SFTConfig), ("fsdp-32b", SFTConfig),
                       ("grpo-code", GRPOConfig)]:

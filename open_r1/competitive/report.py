@@ -354,8 +354,10 @@ def plot_scores(data: dict[str, Any], path: Path) -> bool:
             [100 * p["best_of_n"]["score"] / p["max_score"]],
             [row],
             marker="D",
-            s=50,
-            color="tab:red",
+            s=60,
+            facecolors="none",  # hollow, so submissions at the same score stay visible
+            edgecolors="tab:red",
+            linewidths=1.5,
             label="best of N" if row == 0 else None,
         )
     ax.set_yticks(range(len(problems)), [p["id"] for p in problems])
@@ -365,9 +367,10 @@ def plot_scores(data: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("score (% of the problem's points)")
     ax.set_title(data["title"])
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    # below the axes: inside, it would hide the points at 100%
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small", frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return True
 

@@ -57,8 +57,10 @@ def build(name: str, force: bool = False, quiet: bool = False) -> Path:
     from open_r1.nano.datasets import materialize, rows_for
     from open_r1.nano.evaluate import evaluate_model
     from open_r1.nano.tokenizer import train_tokenizer
+    from open_r1.train.common import quiet_transformers
     from open_r1.train.sft import train_sft
 
+    quiet_transformers()
     console = Console(stderr=True, quiet=quiet)
     spec = get_spec(name)
     root = kit_dir(name)

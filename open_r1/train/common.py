@@ -76,3 +76,10 @@ def use_rich_progress(trainer: Any) -> None:
 
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
+
+
+def quiet_transformers() -> None:
+    """transformers draws its own tqdm bars when loading and saving weights; our rich display replaces them."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()

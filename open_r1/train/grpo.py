@@ -38,7 +38,13 @@ import time
 from typing import Any
 
 from open_r1.configs import ScriptArguments
-from open_r1.train.common import finish_model, last_checkpoint, use_rich_progress, write_json_atomic
+from open_r1.train.common import (
+    finish_model,
+    last_checkpoint,
+    quiet_transformers,
+    use_rich_progress,
+    write_json_atomic,
+)
 
 
 def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
@@ -50,6 +56,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
     from open_r1.rewards import get_reward_funcs
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
+    quiet_transformers()
     started = time.time()
     # Everything that can fail on bad input happens before the model is loaded.
     dataset = get_dataset(script_args, recipe_path, required_columns=(script_args.prompt_column,))

@@ -27,7 +27,7 @@ import time
 from typing import Any
 
 from open_r1.configs import ScriptArguments
-from open_r1.train.common import finish_model, last_checkpoint, use_rich_progress
+from open_r1.train.common import finish_model, last_checkpoint, quiet_transformers, use_rich_progress
 
 
 def train_sft(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
@@ -38,6 +38,7 @@ def train_sft(script_args: ScriptArguments, training_args: Any, model_args: Any,
     from open_r1.models import get_tokenizer, model_init_kwargs, resolve_model_path
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
+    quiet_transformers()
     started = time.time()
     dataset = get_dataset(script_args, recipe_path, required_columns=("messages",))
     model_path = resolve_model_path(model_args.model_name_or_path)

