@@ -49,3 +49,23 @@ lock: setup
 # the `open-r1` command itself: `just open-r1 rewards list`
 open-r1 *ARGS: setup
     {{python}} -m open_r1 {{ARGS}}
+
+# build a lab's image and its parents: `just build grpo-math`, `just build grpo-math --flavour cpu` (no GPU, no registry)
+build lab *ARGS:
+    images/build.sh {{lab}} {{ARGS}}
+
+# push a lab's image (version tag + git-SHA tag) to $OPEN_R1_REGISTRY (default ghcr.io/open-r1-labs)
+push lab *ARGS:
+    images/publish.sh push {{lab}} {{ARGS}}
+
+# pull a lab's released image from $OPEN_R1_REGISTRY
+pull lab *ARGS:
+    images/publish.sh pull {{lab}} {{ARGS}}
+
+# make build/sif/<lab>.sif for Apptainer: from the registry, or `just sif grpo-math --local --flavour cpu` from a local build
+sif lab *ARGS:
+    images/sif.sh {{lab}} {{ARGS}}
+
+# build the CPU flavour of a lab's image and run the image tests inside it, as CI does (extra arguments go to pytest)
+image-test lab="grpo-math" *ARGS: setup
+    OPEN_R1_IMAGE_TEST_LAB={{lab}} {{python}} -m pytest tests/images {{ARGS}}

@@ -258,6 +258,11 @@ def _precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
     from open_r1.configs import parse_recipe
 
     kind = lab.entrypoint.split()[-1]
+    if kind == "ioi-eval":
+        from open_r1.competitive.lab import load_config
+
+        load_config(str(lab.recipe_path(profile)), overrides)
+        return
     config_class = {"grpo": GRPOConfig, "sft": SFTConfig}.get(kind)
     if config_class is None:
         return

@@ -45,6 +45,8 @@ def pass_at_k(n: int, c: int, k: int) -> float:
         raise ValueError(f"correct count c={c} must lie in [0, n={n}]")
     if k > n:
         raise ValueError(f"pass@{k} needs at least {k} samples per problem, got n={n}: sample more or lower k")
+    if k == 1:
+        return c / n  # the product below equals 1 - c/n; returning c/n avoids its rounding
     if n - c < k:
         # Every k-subset must contain a correct sample.
         return 1.0

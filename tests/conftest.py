@@ -45,3 +45,20 @@ def require_system(what: str, available: bool, how: str) -> None:
     if os.environ.get("OPEN_R1_REQUIRE_SYSTEM_TESTS") == "1":
         pytest.fail(message + " but OPEN_R1_REQUIRE_SYSTEM_TESTS=1 demands it")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def isolation() -> None:
+    """The local code sandbox can isolate here (bubblewrap); see require_system for the skip/fail policy."""
+    from open_r1.sandbox.local import check_isolation
+
+    report = check_isolation()
+    require_system("the isolated local sandbox", report.available,
+                   f"{report.reason}; install bubblewrap: `apt-get install -y bubblewrap`")
+
+
+@pytest.fixture(autouse=True)
+def _isolation_for_sandbox_users(request) -> None:
+    """Tests under tests/competitive and the code rewards run model-written programs: they need isolation too."""
+    if "competitive" in request.node.path.parts or request.node.get_closest_marker("sandbox"):
+        request.getfixturevalue("isolation")

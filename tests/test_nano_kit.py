@@ -67,3 +67,30 @@ def test_chat_template_marks_assistant_tokens_and_thinking_switch():
     assert tok.decode(masked) == "<answer>\n3\n</answer><|im_end|>"
     off = tok.apply_chat_template(msgs[:1], tokenize=False, add_generation_prompt=True, enable_thinking=False)
     assert off.endswith("<|im_start|>assistant\n<think>\n\n</think>\n")
+
+
+def test_code_teacher_programs_pass_their_tests_except_slips(isolation):
+    from open_r1.nano.code_tasks import CodeTeacher, make_code_split
+    from open_r1.sandbox.rewards import make_code_reward
+
+    rows = make_code_split(5, 60, teacher=CodeTeacher(1.0))  # slip whenever it can: every leading subtraction
+    code = make_code_reward(provider="local", language="python")
+    scores = code([r["messages"][1]["content"] for r in rows], verification_info=[r["verification_info"] for r in rows])
+    for row, score in zip(rows, scores, strict=True):
+        text = row["messages"][1]["content"]
+        think = text.split("</think>")[0]
+        assert "print " + row["problem"].split(" and print ")[1].rstrip(".") in think  # the reasoning is right
+        leading_subtraction = row["problem"].split(" and print ")[1].split(" ")[1] == "-"
+        if not leading_subtraction:
+            assert score == 1.0  # only a swapped subtraction may fail its tests
+    assert any(s < 1.0 for s in scores) and any(s == 1.0 for s in scores)
+    perfect = CodeTeacher(0.0)
+    import random
+
+    from open_r1.nano.code_tasks import make_code_problem
+
+    rng = random.Random(1)
+    problems = [make_code_problem(rng, 2) for _ in range(20)]
+    texts = [perfect.trace(p, rng) for p in problems]
+    infos = [{"language": "python", "test_cases": p.tests(rng)} for p in problems]
+    assert code(texts, verification_info=infos) == [1.0] * 20

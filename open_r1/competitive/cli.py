@@ -35,6 +35,14 @@ STATUS_STYLE = {
 }
 
 
+def _cmd_ioi_eval(args: argparse.Namespace) -> int:
+    from open_r1.competitive.lab import run_ioi_eval
+
+    summary = run_ioi_eval(args.config, args.output_dir, list(args.unknown) + list(args.passthrough))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def register(subparsers: Any) -> None:
     comp = subparsers.add_parser("competitive", help="IOI / Codeforces scoring, the ioi-eval report, the patcher")
     sub = comp.add_subparsers(dest="competitive_command", metavar="ACTION", required=True)
@@ -64,6 +72,10 @@ def register(subparsers: Any) -> None:
     judge_options(report)
     report.set_defaults(func=cmd_report)
 
+    lab = sub.add_parser("ioi-eval", help="the ioi-eval lab: generate solutions with a model, score, report")
+    lab.add_argument("--config", required=True, help="IOI eval recipe (labs/ioi-eval/recipes/*.yaml)")
+    lab.add_argument("--output_dir", required=True, help="run folder: generations, report, run card")
+    lab.set_defaults(func=_cmd_ioi_eval, accepts_unknown=True)
     verify = sub.add_parser("verify", help="judge every bundled solution and compare with its expected results")
     verify.add_argument("root", nargs="?", help="problem set folder (default: labs/ioi-eval/problems)")
     verify.add_argument("--workers", type=int, help="tests at once (default: CPU cores)")

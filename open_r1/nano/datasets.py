@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from open_r1.errors import ConfigError
+from open_r1.nano.code_tasks import CodeTeacher, make_code_split
 from open_r1.nano.spec import get_spec, kit_dir, parse_uri
 from open_r1.nano.tasks import Teacher, make_split
 
@@ -33,14 +34,18 @@ SPLITS = ("sft", "train", "heldout")
 
 def rows_for(name: str, split: str) -> list[dict]:
     spec = get_spec(name)
-    heldout = make_split(spec.seed, spec.n_heldout, spec.levels)
+    if spec.task == "code":
+        draw, teacher = make_code_split, CodeTeacher(spec.teacher_slip)
+    else:
+        draw, teacher = make_split, Teacher(spec.teacher_slip)
+    heldout = draw(spec.seed, spec.n_heldout, spec.levels)
     if split == "heldout":
         return heldout
     exclude = {r["problem"] for r in heldout}
     if split == "sft":
-        return make_split(spec.seed + 1, spec.n_sft, spec.levels, Teacher(spec.sign_slip), exclude, unique=False)
+        return draw(spec.seed + 1, spec.n_sft, spec.levels, teacher, exclude, unique=False)
     if split == "train":
-        return make_split(spec.seed + 2, spec.n_grpo, spec.levels, None, exclude, unique=False)
+        return draw(spec.seed + 2, spec.n_grpo, spec.levels, None, exclude, unique=False)
     raise ConfigError(f"unknown nano split '{split}'", key="dataset_name", fix=f"use one of {SPLITS}.")
 
 

@@ -2,7 +2,8 @@
 
 WHAT
     `evaluate_model(model_or_path, tokenizer, dataset_id, n)` → {"n", "format", "accuracy", "sampled_accuracy",
-    "by_level": {level: accuracy}} on the first `n` rows of a held-out nano split.
+    "by_level": {level: accuracy}} on the first `n` rows of a held-out nano split. Math answers are compared
+    exactly; code answers are run against their tests in the local sandbox (all must pass).
 
 WHY
     The R1 paper reports pass@1 on held-out benchmarks (arXiv 2501.12948 §3); the nano equivalent is a fixed set of
@@ -75,6 +76,8 @@ def generate(model: Any, tokenizer: Any, prompts: list[list[dict]], max_new_toke
 
 def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int = 300, seed: int = 0,
                    max_new_tokens: int = 64, sampled: bool = True) -> dict[str, Any]:
+    """Score held-out problems. Math rows: exact answer; code rows (`verification_info`): the program passes every
+    test when run in the local sandbox (the `binary_code` reward)."""
     from open_r1.data import load_one
 
     model = model_or_path
@@ -82,23 +85,40 @@ def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int =
         from open_r1.models import get_model
 
         model = get_model(model_or_path)
-    rows = load_one(dataset_id, split="heldout").select(range(n)) if n else load_one(dataset_id, split="heldout")
+    rows = load_one(dataset_id, split="heldout")
+    rows = rows.select(range(min(n, len(rows)))) if n else rows
     prompts = [[{"role": "user", "content": r["problem"]}] for r in rows]
-    golds = [r["answer"] for r in rows]
     levels = [r["level"] for r in rows]
-    result: dict[str, Any] = {"n": len(rows)}
+    is_code = "verification_info" in rows.column_names
+    if is_code:
+        from open_r1.sandbox.rewards import make_code_reward
+
+        run_tests = make_code_reward(provider="local", language="python", binary=True)
+        infos = list(rows["verification_info"])
+
+        def score(completions: list[str]) -> list[tuple[bool, bool]]:
+            passed = run_tests(completions, verification_info=infos)
+            return [(STRICT_FORMAT.match(c) is not None, bool(p)) for c, p in zip(completions, passed, strict=True)]
+    else:
+        golds = [r["answer"] for r in rows]
+
+        def score(completions: list[str]) -> list[tuple[bool, bool]]:
+            return [check(c, g) for c, g in zip(completions, golds, strict=True)]
+
+    result: dict[str, Any] = {"n": len(rows), "task": "code" if is_code else "math"}
     modes = [("", False)] + ([("sampled_", True)] if sampled else [])
     for prefix, sample in modes:
         completions = generate(model, tokenizer, prompts, max_new_tokens, sample=sample, seed=seed)
-        checks = [check(c, g) for c, g in zip(completions, golds, strict=True)]
+        checks = score(completions)
         result[f"{prefix}format"] = round(sum(f for f, _ in checks) / len(checks), 4)
         result[f"{prefix}accuracy"] = round(sum(a for _, a in checks) / len(checks), 4)
         if not sample:
-            # Diagnostic: accuracy up to the sign. The gap to `accuracy` is the teacher's sign slip the student
-            # inherited (nano.tasks); GRPO with the accuracy reward should close it.
-            result["unsigned_accuracy"] = round(
-                sum(_answer(c).lstrip("-") == g.lstrip("-") for c, g in zip(completions, golds, strict=True))
-                / len(golds), 4)
+            if not is_code:
+                # Diagnostic: accuracy up to the sign. The gap to `accuracy` is the teacher's sign slip the
+                # student inherited (nano.tasks); GRPO with the accuracy reward should close it.
+                result["unsigned_accuracy"] = round(
+                    sum(_answer(c).lstrip("-") == g.lstrip("-") for c, g in zip(completions, golds, strict=True))
+                    / len(golds), 4)
             by_level: dict[int, list[bool]] = defaultdict(list)
             for level, (_, ok) in zip(levels, checks, strict=True):
                 by_level[level].append(ok)

@@ -33,9 +33,12 @@ KIT_VERSION = "1"
 
 @dataclass(frozen=True)
 class NanoSpec:
+    task: str = "math"  # "math" (nano.tasks: arithmetic) or "code" (nano.code_tasks: programs with tests)
     seed: int = 0
     levels: tuple[int, ...] = (1, 2, 3)
-    sign_slip: float = 0.6  # teacher drops the minus sign of a negative answer this often (see nano.tasks)
+    # How often the teacher slips: math drops the minus sign of a negative answer, code swaps the operands of a
+    # leading subtraction. The student inherits the slip; GRPO's verifiable reward is what removes it.
+    teacher_slip: float = 0.6
     n_sft: int = 20_000  # SFT rows (problems may repeat; none is held out)
     n_grpo: int = 20_000  # GRPO prompt rows
     n_heldout: int = 300  # held-out problems, 100 per level, disjoint from training by question string
@@ -54,7 +57,11 @@ class NanoSpec:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-NANO_KITS: dict[str, NanoSpec] = {"math": NanoSpec()}
+NANO_KITS: dict[str, NanoSpec] = {
+    "math": NanoSpec(),
+    # Programs are templated copies of the question's expression: easier than arithmetic, so fewer SFT steps.
+    "code": NanoSpec(task="code", levels=(1, 2), sft_steps=300, n_heldout=200),
+}
 
 
 def cache_root() -> Path:

@@ -73,7 +73,9 @@ def column(kwargs: dict[str, Any], name: str, n: int, *, reward: str, required: 
             )
         return None
     values = kwargs[name]
-    if isinstance(values, str | int | float | dict) or not isinstance(values, Sequence):
+    # Lists, tuples, arrays: one value per completion. Anything else (a string, a number, a dict) is one value for
+    # all of them.
+    if isinstance(values, str | bytes | dict) or not (hasattr(values, "__len__") and hasattr(values, "__iter__")):
         return [values] * n
     values = list(values)
     if len(values) != n:

@@ -12,11 +12,15 @@ HOW: the gold is parsed once per worker (cache keyed by the gold string) with ma
 A gold that yields no SymPy object (e.g. the leftover string of a malformed `$\\boxed{\\frac{1}{`) is "no signal".
 The prediction is parsed with the strict LaTeX normalisation of the DeepSeek-R1 reproductions (units removed,
 no repair of malformed operators) and verified gold-first (`verify(gold, pred)`: the order matters to
-math-verify's asymmetric checks). Modes:
+math-verify's asymmetric checks). Each (gold, parsed answer) pair is verified once per worker (different texts
+often extract the same answer), and the worker keeps larger memos of parsed LaTeX and compiled extraction
+patterns than math-verify's defaults. While idle after start-up it parses a few typical answers, so ANTLR's
+prediction cache is warm before real work arrives. Modes:
   - "answer": the text is the content of an `<answer>` block, so bare numbers count (LaTeX + expressions);
     bare math is wrapped in `$...$` like the gold.
   - "full": the whole completion; only LaTeX (boxed first) with an anchor counts, so a stray number in the
     reasoning is never taken for the answer (the TRL / open-r1 reference extraction).
+  - "gold": only check that the gold parses (the parent found nothing to extract in the answer).
 
 DATA FLOW: `verifier.MathVerifier` sends (task id, gold, text, mode, budget) over a pipe; the worker answers
 (task id, status, score, parsed) where status is "ok", "bad_gold", "timeout" or "error".
@@ -39,6 +43,7 @@ MODE_GOLD = "gold"  # only check that the gold parses (the answer is known to ho
 
 _GOLD_CACHE: OrderedDict[str, Any] = OrderedDict()
 _GOLD_CACHE_SIZE = 4096
+_GOLD_TIMEOUTS: dict[str, float] = {}  # gold -> the budget its parse ran out of
 _VERDICTS: OrderedDict[tuple[str, tuple[str, ...]], bool] = OrderedDict()
 _VERDICTS_SIZE = 16384
 _CONFIGS: dict[str, tuple[Any, ...]] = {}
@@ -193,11 +198,19 @@ def score_one(gold: str, text: str, mode: str) -> tuple[str, float | None, str]:
 def run_task(gold: str, text: str, mode: str, budget_s: float) -> tuple[str, float | None, str]:
     """`score_one` under an interval-timer budget. Only valid on the main thread of a worker process."""
     global _armed
+    # A gold that could not be parsed within this budget would cost every sample of its group the whole budget
+    # again: answer "timeout" at once (a larger budget tries again).
+    if _GOLD_TIMEOUTS.get(gold, 0.0) >= budget_s:
+        return "timeout", None, ""
     _armed = True  # arm first: a timer that fired before arming would leave the task unbounded
     signal.setitimer(signal.ITIMER_REAL, max(budget_s, 1e-3))
     try:
         return score_one(gold, text, mode)
     except BudgetExceeded:
+        if gold not in _GOLD_CACHE:  # the budget ran out while parsing the gold
+            _GOLD_TIMEOUTS[gold] = budget_s
+            if len(_GOLD_TIMEOUTS) > _GOLD_CACHE_SIZE:
+                _GOLD_TIMEOUTS.pop(next(iter(_GOLD_TIMEOUTS)))
         return "timeout", None, ""
     except Exception as err:  # a parser bug on odd input is "no verdict", never a crash of the worker
         return "error", None, f"{type(err).__name__}"

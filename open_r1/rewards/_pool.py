@@ -13,12 +13,13 @@ HOW: tasks carry an affinity key (the verifier uses the gold answer). Tasks with
 answers to one prompt meet the caches that worker built for them (math-verify memoises parsed LaTeX per process;
 split randomly over N workers, expressions would be parsed up to N times and re-parsing would eat the
 parallelism). Key groups are spread largest first onto the least-loaded worker, and a worker whose own queue runs
-dry steals from the tail of the longest queue, so the load stays balanced. Each worker holds at most `depth` tasks (one running, the rest queued in its pipe, so it never
-idles waiting for the parent). The running task is the worker's oldest unanswered one; it started when the previous
-answer arrived. The worker enforces the budget itself (interval timer, see `_mathworker`); the parent kills a
-worker whose running task passes `budget_s + grace_s` (code that never returns to the interpreter ignores
-signals), marks that task "timeout", requeues the tasks queued behind it and starts a replacement. A worker that
-dies marks its running task "crash". Worst case per task: budget_s + grace_s after it starts.
+dry steals from the tail of the longest queue, so the load stays balanced. Each worker holds at most `depth` tasks
+(one running, the rest queued in its pipe, so it never idles waiting for the parent). The running task is the
+worker's oldest unanswered one; it started when the previous answer arrived. The worker enforces the budget
+itself (interval timer, see `_mathworker`); the parent kills a worker whose running task passes
+`budget_s + grace_s` (code that never returns to the interpreter ignores signals), marks that task "timeout",
+requeues the tasks queued behind it and starts a replacement. A worker that dies marks its running task "crash".
+Worst case per task: budget_s + grace_s after it starts.
 
 DATA FLOW: `verifier.MathVerifier` owns one pool per process (module-level, created on first use, closed at
 exit) and feeds it the unique (gold, answer) pairs that its memo and fast path could not settle.
@@ -214,8 +215,10 @@ class BudgetedPool:
         results: dict[int, tuple[str, float | None, str]] = {}
         queues = self._plan(len(tasks), keys)
         self.stats["tasks"] += len(tasks)
-        self._fill()
         while len(results) < len(tasks):
+            # Replace retired workers first: a worker can die between two sends (its pipe breaks mid-dispatch),
+            # and waiting with no worker to wait on would block forever.
+            self._fill()
             now = time.monotonic()
             for worker in list(self._workers):
                 while worker.ready and len(worker.inflight) < self.depth:
@@ -237,6 +240,10 @@ class BudgetedPool:
                     deadline = min(deadline, worker.head_start + budget_s + self.grace_s)
                 elif not worker.ready:
                     deadline = min(deadline, worker.started_at + self.startup_timeout_s)
+            if not self._workers or (deadline == math.inf and not any(w.inflight for w in self._workers)):
+                if any(queues) or not self._workers:
+                    continue  # a worker was retired while dispatching: refill and dispatch again
+                raise PoolError(f"{len(tasks) - len(results)} tasks lost track of (a bug in the pool)")
             timeout = max(0.0, deadline - time.monotonic()) if deadline < math.inf else None
             for conn in wait([w.outbox for w in self._workers], timeout):
                 worker = next((w for w in self._workers if w.outbox is conn), None)
@@ -250,7 +257,6 @@ class BudgetedPool:
                 elif not worker.ready and now > worker.started_at + self.startup_timeout_s:
                     self._retire(worker, "crash", results, queues)
                     raise PoolError(f"a math worker did not start within {self.startup_timeout_s:.0f} s")
-            self._fill()
         self.stats["timeouts"] += sum(1 for status, _, _ in results.values() if status == "timeout")
         return [results[i] for i in range(len(tasks))]
 

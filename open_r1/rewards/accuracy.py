@@ -47,7 +47,7 @@ class AccuracyReward(Reward):
     >>> accuracy = AccuracyReward(timeout_s=5)
     >>> accuracy(
     ...     [
-    ...         [{"role": "assistant", "content": "<think>\n3/4 = 6/8\n</think>\n<answer>\n$\\frac{6}{8}$\n</answer>"}],
+    ...         [{"role": "assistant", "content": "<think>\n3/4\n</think>\n<answer>\n$\\frac{6}{8}$\n</answer>"}],
     ...         [{"role": "assistant", "content": "<think>\nhmm\n</think>\n<answer>\n4\n</answer>"}],
     ...         [{"role": "assistant", "content": "The answer is $\\boxed{-4}$."}],
     ...     ],

@@ -30,6 +30,7 @@ def register(subparsers: Any) -> None:
 
     listing = sub.add_parser("list", help="every reward: name, parameters with defaults, meaning")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("-v", "--verbose", action="store_true", help="explain every parameter")
     listing.set_defaults(func=cmd_list)
 
     score = sub.add_parser("score", help="score a JSONL file of completions")
@@ -61,6 +62,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             {
                 "name": s.name,
                 "params": s.params,
+                "param_help": s.param_help,
+                "choices": {k: list(v) for k, v in s.choices.items()},
                 "summary": s.summary,
                 "range": s.output_range,
                 "columns": list(s.columns),
@@ -78,10 +81,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     table.add_column("parameters (defaults)", overflow="fold")
     table.add_column("meaning", ratio=1)
     for spec in specs:
-        params = "\n".join(f"{k}={json.dumps(v)}" for k, v in spec.params.items()) or "-"
+        lines = []
+        for key, default in spec.params.items():
+            lines.append(escape(f"{key}={json.dumps(default)}"))
+            if args.verbose and key in spec.param_help:
+                lines.append(f"  [dim]{escape(spec.param_help[key])}[/dim]")
+        params = "\n".join(lines) or "-"
         meaning = escape(spec.summary) + f"\n[dim]range: {escape(spec.output_range)}"
         meaning += f"; reads: {', '.join(spec.columns)}[/dim]" if spec.columns else "[/dim]"
-        table.add_row(spec.name, escape(params), meaning)
+        table.add_row(spec.name, params, meaning)
     Console().print(table)
     return 0
 

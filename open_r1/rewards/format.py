@@ -15,8 +15,9 @@ lightly distilled policy the all-or-nothing `format` reward is rarely non-zero, 
 partial-credit version that gives GRPO a gradient while the format is being learned. `reasoning_steps`
 encourages explicit step-by-step reasoning (an open-r1 shaping reward, not in the paper). Two deliberate
 tightenings of the public reference: text after `</answer>` fails `format` (the reference's MULTILINE `$` let
-it through, so a model could append anything), and each block must not contain stray think/answer tags (so two
-answer blocks cannot both pass). Chat templates that already open `<think>\n` in the prompt (DeepSeek-R1's own
+it through, so a model could append anything), and a second think section or a second answer block fails (the
+reference's lazy `.*?` stretched one block over `...</answer>\n<answer>...`); the think block may still mention
+the tags. Chat templates that already open `<think>\n` in the prompt (DeepSeek-R1's own
 template does) are supported with `prefill_think=True`: the completion then starts inside the think block.
 
 HOW: one compiled regex per variant, matched with `fullmatch` (DOTALL: reasoning spans lines). Tag counting is
@@ -28,18 +29,20 @@ per-row `language` column when the dataset has one. The scores go into the rewar
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from open_r1.rewards._common import Reward, column
 
-_TAGS = r"</?(?:think|answer)>"
-# Block content: anything (newlines included) that holds no think/answer tag.
-_BLOCK = rf"(?:(?!{_TAGS}).)*?"
+# Block contents: anything, newlines included, except the tags that would open or close a second block. The think
+# block may mention <answer> (models announce where the answer will go); the answer block holds no tag at all.
+_THINK = r"(?:(?!</?think>).)*?"
+_ANSWER = r"(?:(?!</?(?:think|answer)>).)*?"
 
-_FORMAT_RE = re.compile(rf"<think>\n{_BLOCK}\n</think>\n<answer>\n{_BLOCK}\n</answer>\s*", re.DOTALL)
+_FORMAT_RE = re.compile(rf"<think>\n{_THINK}\n</think>\n<answer>\n{_ANSWER}\n</answer>\s*", re.DOTALL)
 # With the prompt ending in "<think>\n" the completion starts inside the think block.
-_FORMAT_PREFILLED_RE = re.compile(rf"{_BLOCK}\n</think>\n<answer>\n{_BLOCK}\n</answer>\s*", re.DOTALL)
+_FORMAT_PREFILLED_RE = re.compile(rf"{_THINK}\n</think>\n<answer>\n{_ANSWER}\n</answer>\s*", re.DOTALL)
 
 
 def _check_prefill(prefill_think: Any, reward: str) -> bool:
@@ -144,6 +147,17 @@ class ReasoningStepsReward(Reward):
 _CODE_FORMAT_CACHE: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
+def _info_language(info: Any) -> str | None:
+    """The `language` of one `verification_info` value (a dict or its JSON string), if it names one."""
+    if isinstance(info, str):
+        try:
+            info = json.loads(info)
+        except ValueError:
+            return None
+    language = info.get("language") if isinstance(info, dict) else None
+    return language if isinstance(language, str) and language.strip() else None
+
+
 def _code_format_re(language: str, prefill_think: bool) -> re.Pattern[str]:
     key = (language.lower(), prefill_think)
     if key not in _CODE_FORMAT_CACHE:
@@ -153,7 +167,7 @@ def _code_format_re(language: str, prefill_think: bool) -> re.Pattern[str]:
         # The tag is case-insensitive (```Python is common); the R1 tags are not.
         fence = rf"```(?i:{re.escape(key[0])})[ \t]*\n(?:(?!```).)+?\n?```"
         _CODE_FORMAT_CACHE[key] = re.compile(
-            rf"{opening}{_BLOCK}\n</think>\n<answer>\n{_BLOCK}{fence}{_BLOCK}\n</answer>\s*", re.DOTALL
+            rf"{opening}{_THINK}\n</think>\n<answer>\n{_ANSWER}{fence}{_ANSWER}\n</answer>\s*", re.DOTALL
         )
     return _CODE_FORMAT_CACHE[key]
 
@@ -162,7 +176,8 @@ class CodeFormatReward(Reward):
     r"""1.0 if the completion follows the R1 template and the answer holds a fenced code block in the language.
 
     Args:
-        language: expected fence tag (```python ...```); a per-row `language` column overrides it.
+        language: expected fence tag (```python ...```); a per-row `language` column (or the `language` key of a
+            `verification_info` column) overrides it.
         prefill_think: as for `format`.
 
     Returns:
@@ -186,6 +201,9 @@ class CodeFormatReward(Reward):
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
         languages = column(kwargs, "language", len(texts), reward=self.name, required=False)
+        if languages is None:  # open-r1's code datasets keep the language inside `verification_info`
+            infos = column(kwargs, "verification_info", len(texts), reward=self.name, required=False)
+            languages = None if infos is None else [_info_language(info) for info in infos]
         rewards: list[float | None] = []
         for i, text in enumerate(texts):
             language = languages[i] if languages is not None and languages[i] else self.language

@@ -72,7 +72,7 @@ def _lazy(target: str, **fixed: Any) -> Callable[..., RewardFunc]:
 
 _VERIFY_HELP = {
     "timeout_s": "per-sample time budget (s) for parsing + verification; over it the sample gets None",
-    "workers": "verification worker processes; 0 = one per available core",
+    "workers": "verification worker processes; 0 = one per available core (divided among LOCAL_WORLD_SIZE ranks)",
 }
 _EXEC_HELP = {
     "language": "programming language of the fenced code block (a per-row `language` column overrides it)",

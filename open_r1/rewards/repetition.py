@@ -11,7 +11,8 @@ segmented with jieba first (otherwise a whole Chinese sentence is one "word" and
 
 HOW: words = lowercase text split on whitespace (English) or jieba's segmentation without whitespace tokens
 (Chinese; `language="auto"` picks it when the text holds CJK ideographs). With the n-grams of the word sequence,
-r = (1 - |unique n-grams| / |n-grams|) * max_penalty; fewer than n words -> 0.
+r = (1 - |unique n-grams| / |n-grams|) * max_penalty; fewer than n words -> 0. jieba loads its dictionary on
+first use (about a second, once per process).
 
 DATA FLOW: TRL's GRPOTrainer calls it with `completions`; the penalty joins the rewards matrix, usually next to
 `cosine` with a weight that makes a fully repetitive answer as bad as a wrong one.

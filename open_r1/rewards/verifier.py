@@ -11,9 +11,12 @@ work; letting one pathological answer stall the step wastes the whole GPU. So:
     only the content of the last block is parsed; the think block is full of intermediate numbers;
   - memo: verdicts are cached by (gold, mode, answer text) across calls and across rewards, so `length` and
     `cosine` after `accuracy` in the same step cost nothing;
-  - fast path: a simple rational answer (an integer or a fraction of integers, in the usual $...$ / \\boxed{}
-    wrappers) against a simple rational gold is decided by exact comparison, which is what math-verify concludes
-    for two exact rationals (property tests check the two agree); integer answers skip the pool entirely;
+  - fast paths, exact by construction and property-tested against math-verify: a simple rational answer (an
+    integer or a fraction of integers, bare in an answer block, in the usual $...$ / \\boxed{} wrappers, or as
+    the only box of a completion) against a simple rational gold is decided by exact comparison, which is what
+    math-verify concludes for two exact rationals; a text in which none of math-verify's extraction patterns can
+    match (a truncated completion, "I could not solve this") scores 0 without parsing (the gold still decides
+    between 0 and None). Integer and fraction answers, the bulk of math RL data, never reach the pool;
   - pool: everything else runs in worker processes (`_pool`), each sample under `timeout_s`; a sample that runs
     out of time gets None, never a hang.
 
@@ -49,9 +52,9 @@ _WORKER_SCRIPT = str(Path(__file__).with_name("_mathworker.py"))
 
 # The exact fast path reads simple rationals: integers (no sign on zero, no leading zeros, no separators, at most
 # 12 digits so numeric tolerance cannot merge two of them) and fractions of such integers written \frac{p}{q},
-# \dfrac{p}{q}, \tfrac{p}{q} or p/q, optionally negated, inside the usual answer wrappers: $...$, \boxed{...},
-# "The final answer is ...". For two exact rationals math-verify's verdict is exact equality (no float rounding
-# is involved); tests/rewards check the two agree on generated cases of every form.
+# \dfrac{p}{q}, \tfrac{p}{q} or p/q, optionally negated, inside the usual answer wrappers: $...$, \(...\),
+# \[...\], \boxed{...}, "The final answer is $...$". For two exact rationals math-verify's verdict is exact
+# equality (no float rounding is involved); tests/rewards check the two agree on generated cases of every form.
 _INT = r"(?:0|-?[1-9][0-9]{0,11})"
 _NAT = r"[1-9][0-9]{0,8}"
 _SMALL = r"(?:0|-?[1-9][0-9]{0,8})"
@@ -127,7 +130,7 @@ def single_boxed(text: str) -> str | None:
     start = text.find("\\boxed{")
     if start < 0 or "\\boxed" in text[start + 6 :] or "\\fbox" in text or "hope" in text:
         return None
-    depth, i = 0, start + 6
+    depth = 0
     for i in range(start + 6, min(len(text), start + 6 + 200)):
         depth += {"{": 1, "}": -1}.get(text[i], 0)
         if depth == 0:
@@ -176,11 +179,20 @@ def nothing_to_extract(mode: str, text: str) -> bool:
 
 
 def default_workers() -> int:
+    """One worker per available core, shared among the training processes of this node, at most 8.
+
+    Under torchrun / accelerate every rank scores its own completions with its own pool; LOCAL_WORLD_SIZE (set by
+    both) divides the cores between them so 8 ranks do not start 8 x cores workers.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+    try:
+        ranks = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        ranks = 1
+    return max(1, min(cores // ranks, 8))
 
 
 class _Memo:
@@ -327,7 +339,7 @@ class MathVerifier:
             everything = tasks + gold_tasks
             results = self.pool.run(everything, self.timeout_s, keys=[gold for gold, _, _ in everything])
             for (key, indices), (_, _, mode), (status, score, shown) in zip(
-                todo.items(), tasks, results, strict=False
+                todo.items(), tasks, results[: len(tasks)], strict=True
             ):
                 verdict = Verdict(score if status == "ok" else None, status, mode, shown)
                 MEMO.put(key, verdict, self.timeout_s)

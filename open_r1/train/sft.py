@@ -2,65 +2,322 @@
 
 WHAT
     `train_sft(script_args, sft_config, model_args, recipe_path)` fine-tunes a causal LM on a conversational
-    dataset (`messages` column), loss on assistant tokens only when the chat template marks them, resumes from the
-    last checkpoint, and saves the final model with EOS set. Outputs: checkpoints, final model, metrics.jsonl.
+    dataset (`messages` column), loss on assistant tokens only when asked, resumes from the last checkpoint, saves
+    the final model with EOS set, and — when the recipe names `heldout_dataset` — scores held-out problems before
+    and after training (`eval_results.json`, and the run card through the returned summary).
+    Outputs in `output_dir`: checkpoints, final model + tokenizer, metrics.jsonl, eval_results.json.
 
 WHY
     DeepSeek-R1 §2.4 (arXiv 2501.12948) shows that small models learn reasoning best by *distillation*: SFT on
     traces a strong model wrote (800k samples for the R1-Distill models) beats RL on the small model itself. The
-    same stage is the "cold start" of R1 (§2.3.1) before GRPO. Loss only on assistant tokens keeps the model from
-    spending capacity on predicting prompts; EOS distinct from PAD keeps it able to stop.
+    same stage is the "cold start" of R1 (§2.3.1) before GRPO. The public reproductions' most common SFT failure is
+    a student that never stops; it has three causes, each checked here before the model loads:
+      1. EOS equals PAD — padding is masked out of the loss, so the EOS token is never trained;
+      2. the chat template ends a turn with `<|im_end|>` but EOS is `<|endoftext|>` (base models): the student
+         learns to write `<|im_end|>`, the server waits for `<|endoftext|>` — EOS follows the template's end of turn;
+      3. assistant-only loss with a template whose `{% generation %}` block leaves out the end-of-turn token.
+    Base models have no chat template: ChatML is installed (with `{% generation %}` markers, so assistant-only loss
+    works), or the recipe's `chat_template` replaces the tokenizer's. Loss on assistant tokens only keeps the model
+    from spending capacity on predicting prompts.
 
 HOW
     next-token cross-entropy  L = -Σ_t m_t log π_θ(y_t | y_<t) / Σ_t m_t, with m_t = 1 on assistant tokens
-    (TRL's `assistant_only_loss`, driven by `{% generation %}` in the chat template).
+    (TRL's `assistant_only_loss`, driven by `{% generation %}` in the chat template). Packing (`packing: true`,
+    best-fit decreasing; correct attention boundaries need FlashAttention's padding-free path on GPUs) and Liger
+    kernels (`use_liger_kernel: true`, fused RMSNorm/RoPE/SwiGLU; needs `liger-kernel`, in the GPU images) are TRL
+    options, checked here so a missing package fails before the model loads.
+    The nano profile starts from `nano://math-init`: the kit's tokenizer and a freshly initialised Qwen2 (the
+    exact weights nano://math's own SFT started from), so "before" is a model that has learned nothing.
 
 DATA FLOW
     `open-r1 train sft --config recipe.yaml`, the distill lab, or open_r1.nano.build → configs.parse_recipe → here
-    → TRL SFTTrainer → output_dir → run card.
+    → TRL SFTTrainer → output_dir → open_r1.runcard (run card) and the lab's before/after table.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from open_r1.configs import ScriptArguments
-from open_r1.train.common import finish_model, last_checkpoint, quiet_transformers, use_rich_progress
+from open_r1.errors import ConfigError
+from open_r1.train.common import (
+    finish_model,
+    last_checkpoint,
+    quiet_transformers,
+    use_rich_progress,
+    write_json_atomic,
+)
+
+# ChatML with `{% generation %}` around the assistant's content *and* its `<|im_end|>`, so assistant-only loss
+# trains the end-of-turn token (the fallback for base models when the recipe asks for assistant-only loss).
+CHATML_GENERATION_TEMPLATE = (
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'assistant' %}"
+    "{{- '<|im_start|>assistant\\n' }}"
+    "{% generation %}{{- message['content'] + '<|im_end|>' }}{% endgeneration %}"
+    "{{- '\\n' }}"
+    "{%- else %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+HELDOUT_MAX_NEW_TOKENS = 64  # nano traces are ~40 tokens; the held-out scorer is the nano kit's
+_NANO_INIT = re.compile(r"nano://([\w.]+)-init/?")
 
 
-def train_sft(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
-              resume: bool = True, progress_title: str = "SFT") -> dict[str, Any]:
+def train_sft(
+    script_args: ScriptArguments,
+    training_args: Any,
+    model_args: Any,
+    recipe_path: str | None = None,
+    resume: bool = True,
+    progress_title: str = "SFT",
+) -> dict[str, Any]:
     from trl import SFTTrainer
 
     from open_r1.data import get_dataset
-    from open_r1.models import get_tokenizer, model_init_kwargs, resolve_model_path
+    from open_r1.models import model_init_kwargs
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
     quiet_transformers()
     started = time.time()
+    # Everything that can fail on bad input happens before the model is loaded.
     dataset = get_dataset(script_args, recipe_path, required_columns=("messages",))
-    model_path = resolve_model_path(model_args.model_name_or_path)
-    tokenizer = get_tokenizer(model_path, script_args.chat_template, model_args.model_revision)
-    if tokenizer.pad_token_id == tokenizer.eos_token_id:
-        from open_r1.errors import ConfigError
-
-        raise ConfigError("the tokenizer's PAD equals its EOS: the model would never learn to stop",
-                          key="model_name_or_path", fix="give the tokenizer a distinct pad token.")
+    check_optional_packages(training_args, recipe_path)
+    model_path = resolve_start_model(model_args.model_name_or_path)
+    tokenizer, token_report = prepare_tokenizer(model_path, script_args, training_args, model_args, recipe_path)
     training_args.model_init_kwargs = model_init_kwargs(model_args, training_args)
+
+    checkpoint = last_checkpoint(training_args.output_dir) if resume else None
+    heldout_before = None
+    if script_args.heldout_dataset and checkpoint is None:
+        heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
+
     trainer = SFTTrainer(
         model=model_path,
         args=training_args,
         train_dataset=dataset["train"],
         eval_dataset=dataset.get("test") if training_args.eval_strategy != "no" else None,
         processing_class=tokenizer,
-        callbacks=[JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
-                   RichMetricsCallback(progress_title)],
+        callbacks=[
+            JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
+            RichMetricsCallback(progress_title),
+        ],
     )
     use_rich_progress(trainer)
-    checkpoint = last_checkpoint(training_args.output_dir) if resume else None
+    train_started, cpu_started = time.time(), time.process_time()
     result = trainer.train(resume_from_checkpoint=checkpoint)
+    # Wall time depends on what else the machine runs; process CPU time (all threads) is the cost of the training.
+    train_wall, train_cpu = time.time() - train_started, time.process_time() - cpu_started
     finish_model(trainer, tokenizer, training_args.output_dir)
-    return {"train": dict(result.metrics), "global_step": trainer.state.global_step, "resumed_from": checkpoint,
-            "wall_s": round(time.time() - started, 1)}
+    summary: dict[str, Any] = {
+        "train": dict(result.metrics),
+        "global_step": trainer.state.global_step,
+        "resumed_from": checkpoint,
+        "train_wall_s": round(train_wall, 1),
+        "train_cpu_s": round(train_cpu, 1),
+        "tokenizer": token_report,
+        "start_model": model_path,
+    }
+    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+        eval_path = os.path.join(training_args.output_dir, "eval_results.json")
+        if heldout_before is None and os.path.exists(eval_path):
+            # A resumed run reports the baseline its first attempt measured on the untouched start model.
+            heldout_before = json.loads(Path(eval_path).read_text()).get("heldout_before")
+        summary["heldout_before"] = heldout_before
+        summary["heldout_after"] = _score_heldout(trainer.model, tokenizer, script_args, training_args)
+    summary["wall_s"] = round(time.time() - started, 1)
+    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+        write_json_atomic(os.path.join(training_args.output_dir, "eval_results.json"), summary)
+    return summary
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checks and preparation (no model weights are loaded here)
+
+
+def check_optional_packages(training_args: Any, recipe_path: str | None) -> None:
+    import importlib.util
+
+    if getattr(training_args, "use_liger_kernel", False) and importlib.util.find_spec("liger_kernel") is None:
+        raise ConfigError(
+            "use_liger_kernel is true but the liger-kernel package is not installed",
+            file=recipe_path,
+            key="use_liger_kernel",
+            fix="pip install liger-kernel (the GPU images have it), or set use_liger_kernel: false.",
+        )
+
+
+def prepare_tokenizer(
+    model_path: str, script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """Load the tokenizer and make it safe to train: template, EOS = end of turn, PAD ≠ EOS.
+
+    Returns the tokenizer and a report for the run card: which template was used and why, EOS, PAD.
+    """
+    from trl.chat_template_utils import has_generation_markers
+
+    from open_r1.models import CHATML_TEMPLATE, get_tokenizer
+
+    tokenizer = get_tokenizer(model_path, script_args.chat_template, model_args.model_revision)
+    source = "recipe" if script_args.chat_template else "tokenizer"
+    if script_args.chat_template is None and tokenizer.chat_template == CHATML_TEMPLATE:
+        source = "chatml-fallback"
+        tokenizer.chat_template = CHATML_GENERATION_TEMPLATE
+    if source == "chatml-fallback" and "<|im_end|>" not in tokenizer.get_vocab():
+        # Adding tokens would need the embeddings resized and trained from scratch: make it the recipe's decision.
+        raise ConfigError(
+            "the model has no chat template and its vocabulary has no ChatML tokens (<|im_start|>, <|im_end|>)",
+            file=recipe_path,
+            key="chat_template",
+            fix="set chat_template to a template built from the model's own special tokens, and eos_token to its "
+            "end-of-turn token.",
+        )
+
+    if getattr(training_args, "assistant_only_loss", False) and not has_generation_markers(tokenizer.chat_template):
+        raise ConfigError(
+            "assistant_only_loss needs a chat template that marks assistant turns with {% generation %} ... "
+            "{% endgeneration %}, and this one has none",
+            file=recipe_path,
+            key="chat_template",
+            fix="set chat_template in the recipe (see labs/distill/recipes/full.yaml) or assistant_only_loss: false.",
+        )
+
+    # EOS: the token that ends an assistant turn in the template. TRL's `eos_token` wins; else infer ChatML's.
+    eos = getattr(training_args, "eos_token", None)
+    if eos is None and "<|im_end|>" in (tokenizer.chat_template or "") and tokenizer.eos_token != "<|im_end|>":
+        eos = "<|im_end|>"
+        training_args.eos_token = eos
+    if eos is not None:
+        if eos not in tokenizer.get_vocab():
+            raise ConfigError(
+                f"eos_token '{eos}' is not in the tokenizer's vocabulary",
+                file=recipe_path,
+                key="eos_token",
+                fix="use the token the chat template ends an assistant turn with.",
+            )
+        tokenizer.eos_token = eos
+    if tokenizer.pad_token_id == tokenizer.eos_token_id:
+        raise ConfigError(
+            f"the tokenizer's PAD equals its EOS ('{tokenizer.eos_token}'): padding is masked out of the loss, so the "
+            "model would never learn to stop",
+            file=recipe_path,
+            key="eos_token",
+            fix="set eos_token to the template's end-of-turn token (e.g. <|im_end|>) or give the tokenizer another "
+            "pad token.",
+        )
+    if getattr(training_args, "assistant_only_loss", False):
+        from trl.chat_template_utils import is_chat_template_stop_token_trained
+
+        if not is_chat_template_stop_token_trained(tokenizer):
+            raise ConfigError(
+                "the chat template leaves the end-of-turn token outside {% generation %}: with assistant-only loss "
+                "the model would never be trained to stop",
+                file=recipe_path,
+                key="chat_template",
+                fix="move the end-of-turn token (e.g. <|im_end|>) inside {% generation %} ... {% endgeneration %}.",
+            )
+    report = {
+        "chat_template": source,
+        "eos_token": tokenizer.eos_token,
+        "pad_token": tokenizer.pad_token,
+        "assistant_only_loss": bool(getattr(training_args, "assistant_only_loss", False)),
+    }
+    return tokenizer, report
+
+
+def resolve_start_model(name: str) -> str:
+    """Model path for a recipe's model_name_or_path; `nano://<kit>-init` is the kit's untrained start point."""
+    match = _NANO_INIT.fullmatch(name)
+    if match is None:
+        from open_r1.models import resolve_model_path
+
+        return resolve_model_path(name)
+    return str(ensure_nano_init(match.group(1)))
+
+
+def ensure_nano_init(kit: str) -> Path:
+    """The nano kit's tokenizer and a freshly initialised Qwen2, cached next to the kit (`<kit dir>/init`).
+
+    This rebuilds exactly what open_r1.nano.build saves as the start of its own SFT (same corpus, seeds and sizes),
+    without running that SFT: the distill lab needs an untrained student. A kit hook (`ensure_nano_init`), when the
+    kit provides one, is used instead.
+    """
+    import open_r1.nano.build as nano_build
+
+    hook = getattr(nano_build, "ensure_nano_init", None)
+    if hook is not None:
+        return Path(hook(f"nano://{kit}-init"))
+
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM, set_seed
+
+    from open_r1.nano.datasets import rows_for
+    from open_r1.nano.spec import get_spec, kit_dir
+    from open_r1.nano.tokenizer import train_tokenizer
+
+    spec = get_spec(kit)
+    final = kit_dir(kit) / "init"
+    if (final / "config.json").exists():
+        return final
+    kit_dir(kit).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=kit_dir(kit), prefix=".init-"))
+    try:
+        set_seed(spec.seed)
+        sft_rows = rows_for(kit, "sft")
+        probe = train_tokenizer(["x"], vocab_size=spec.vocab_size)  # only to render the corpus with the template
+        corpus = [probe.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
+        tokenizer = train_tokenizer(corpus, vocab_size=spec.vocab_size)
+        tokenizer.save_pretrained(work)
+        torch.manual_seed(spec.seed)
+        config = Qwen2Config(
+            vocab_size=len(tokenizer),
+            hidden_size=spec.hidden_size,
+            intermediate_size=spec.intermediate_size,
+            num_hidden_layers=spec.num_layers,
+            num_attention_heads=spec.num_heads,
+            num_key_value_heads=spec.num_kv_heads,
+            max_position_embeddings=512,
+            tie_word_embeddings=True,
+            rope_theta=10_000.0,
+            bos_token_id=None,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            dtype="float32",
+        )
+        model = Qwen2ForCausalLM(config)
+        model.generation_config.eos_token_id = tokenizer.eos_token_id
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+        model.save_pretrained(work)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(work, final)  # atomic: a half-written init folder is never seen
+        return final
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _score_heldout(model_or_path: Any, tokenizer: Any, script_args: ScriptArguments, training_args: Any) -> dict:
+    from open_r1.nano.evaluate import evaluate_model
+
+    scores = evaluate_model(
+        model_or_path,
+        tokenizer,
+        script_args.heldout_dataset,
+        n=script_args.heldout_samples,
+        seed=training_args.seed,
+        max_new_tokens=HELDOUT_MAX_NEW_TOKENS,
+    )
+    # Write the "before" scores at once so a resumed run reports the same baseline as an uninterrupted one.
+    path = os.path.join(training_args.output_dir, "eval_results.json")
+    if not os.path.exists(path):
+        write_json_atomic(path, {"heldout_before": scores})
+    return scores

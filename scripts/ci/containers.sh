@@ -20,8 +20,9 @@ want catatonit
 want iptables
 want shellcheck                    # tests/images/test_lint.py lints every shell script in the repo
 if [ ${#pkgs[@]} -gt 0 ]; then
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
+  # other CI scripts may hold the dpkg lock for a moment: wait for it instead of failing
+  apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
   echo "containers.sh: installed ${pkgs[*]}"
 fi
 

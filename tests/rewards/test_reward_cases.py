@@ -75,6 +75,8 @@ FORMAT_CASES = [
     ("<think>Wrong order</answer><answer>Wrong order</think>", 0.0, "reference: wrong order"),
     ("<think>\nx\n</think>\n<answer>\ny\n</answer>\nextra text", 0.0, "improvement: text after </answer>"),
     ("<think>\nx\n</think>\n<answer>\ny\n</answer>\n<answer>\nz\n</answer>", 0.0, "improvement: two answer blocks"),
+    ("<think>\na\n</think>\nb\n</think>\n<answer>\ny\n</answer>", 0.0, "improvement: two think closings"),
+    ("<think>\nI will put it in <answer> tags\n</think>\n<answer>\n4\n</answer>", 1.0, "think may mention tags"),
     ("preamble <think>\nx\n</think>\n<answer>\ny\n</answer>", 0.0, "text before <think>"),
     ("<think>\nx</think>\n<answer>\ny\n</answer>", 0.0, "newline before </think> required"),
 ]
@@ -332,6 +334,8 @@ def test_code_format_language_param_and_per_row_column():
     assert reward("code_format", language="javascript")([chat(js), chat(py)]) == [1.0, 0.0]
     assert reward("code_format")([chat(js), chat(py)], language=["javascript", None]) == [1.0, 1.0]
     assert reward("code_format")([chat(js), chat(py)], language=["javascript", "cpp"]) == [1.0, 0.0]
+    infos = [{"language": "javascript", "test_cases": []}, '{"language": "python"}']
+    assert reward("code_format")([chat(js), chat(py)], verification_info=infos) == [1.0, 1.0]
 
 
 # -- code / binary_code: the rules live with the sandbox backend; check it holds them ------------------------------

@@ -36,12 +36,19 @@ def test_list_shows_every_reward(capsys):
         assert name in out
 
 
+def test_list_verbose_explains_parameters(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # wide enough that no help line wraps
+    assert main(["rewards", "list", "--verbose"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "per-sample time budget" in out
+
+
 def test_list_json(capsys):
     assert main(["rewards", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == list(REWARD_REGISTRY)
     cosine = next(r for r in rows if r["name"] == "cosine")
-    assert cosine["params"]["max_len"] == 1000 and cosine["summary"]
+    assert cosine["params"]["max_len"] == 1000 and cosine["summary"] and cosine["param_help"]["max_len"]
 
 
 def test_score_table_and_summary(completions_file, capsys):

@@ -1,7 +1,8 @@
 """Fixtures for the sandbox tests: one shared isolated sandbox, a planted secret, leak checks (a /proc scan).
 
-The sandbox tests need bubblewrap and root (CI installs bubblewrap with apt). They fail -- loudly, with the fix --
-rather than skip when isolation is missing: a silently skipped security suite is worse than a red one.
+The sandbox tests need bubblewrap (CI installs it with apt). In CI they fail -- loudly, with the fix -- rather than
+skip when isolation is missing (tests.conftest.require_system): a silently skipped security suite is worse than a
+red one. On a machine without bubblewrap they skip with the install hint.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ os.environ["OPEN_R1_TEST_SECRET"] = SECRET
 def require_isolation() -> None:
     from open_r1.sandbox.local import check_isolation
 
+    from tests.conftest import require_system
+
     report = check_isolation()
-    if not report.available:
-        pytest.fail(f"the local sandbox cannot isolate here: {report.reason} "
-                    "(these tests need bubblewrap and root: `apt-get install -y bubblewrap`)", pytrace=False)
+    # CI (OPEN_R1_REQUIRE_SYSTEM_TESTS=1, bubblewrap installed by .ci/run) fails here rather than skip: a skipped
+    # security suite must never pass unnoticed. A laptop without bubblewrap skips with the install hint.
+    require_system("the isolated local sandbox", report.available,
+                   f"{report.reason}; these tests need bubblewrap: `apt-get install -y bubblewrap`")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Build a lab's image and the two it stands on: base (CUDA + the locked Python stack) → core (open-r1, docs, user,
+# entrypoint) → <lab>. The images' tags come from the lab's manifest (labs/<lab>/lab.yaml `image:`), the single
+# source of truth; `images/build.sh --print-tags <lab>` prints them without building.
+#
+#   images/build.sh <lab> [--flavour cuda|cpu] [--no-cache] [--print-tags]
+#
+#   --flavour cuda   (default) the CUDA images, torch/vLLM/flash-attn from images/base/*.lock; needs a registry
+#   --flavour cpu    the same Dockerfiles on a local Debian base (images/debian-base.sh), requirements/lock.txt and
+#                    the CPU torch wheel from the host's wheel folder ($PIP_FIND_LINKS or /opt/wheels)
+#   env: ENGINE (podman, else docker), OPEN_R1_REGISTRY (default ghcr.io/open-r1-labs), PIP_CERT (a CA bundle for
+#        the build's HTTPS: passed as a build secret, never written into a layer)
+#
+# Prints the lab image's tags on stdout (version tag first, then the git-SHA tag); progress goes to stderr.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+lab="" flavour=cuda print_only=0 extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --flavour) flavour=$2; shift 2 ;;
+    --flavour=*) flavour=${1#*=}; shift ;;
+    --print-tags) print_only=1; shift ;;
+    --no-cache) extra+=(--no-cache); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -*) echo "build.sh: unknown option $1" >&2; exit 2 ;;
+    *) lab=$1; shift ;;
+  esac
+done
+[ -n "$lab" ] || { echo "build.sh: which lab? one of: $(cd labs && echo *)" >&2; exit 2; }
+[ -f "labs/$lab/lab.yaml" ] || { echo "build.sh: no lab '$lab' (labs/$lab/lab.yaml)" >&2; exit 2; }
+[ -f "images/$lab/Dockerfile" ] || { echo "build.sh: no images/$lab/Dockerfile" >&2; exit 2; }
+case "$flavour" in cuda|cpu) ;; *) echo "build.sh: --flavour is cuda or cpu, not '$flavour'" >&2; exit 2 ;; esac
+
+# --- tags: <registry>/open-r1:<version>-<lab>-cu<cuda>-torch<torch> and <registry>/open-r1:<sha12>-<lab>-cu<cuda>
+version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' open_r1/__init__.py)
+torch=$(cat requirements/torch-version.txt)
+cuda=$(sed -n 's/^ARG BASE_IMAGE=.*cuda:\([0-9.]*\)-.*/\1/p' images/base/Dockerfile)
+manifest_image=$(sed -n 's/^image: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "labs/$lab/lab.yaml")
+manifest_image=${manifest_image//\{version\}/$version}
+registry=${OPEN_R1_REGISTRY:-${manifest_image%/*}}
+repo=${manifest_image##*/}          # open-r1:<tag>
+name=${repo%%:*}
+lab_tag=${repo#*:}
+cuda_tag=$(echo "$lab_tag" | sed -n 's/.*-\(cu[0-9]*\)-torch.*/\1/p')
+flavour_tag=$cuda_tag
+[ "$flavour" = cpu ] && flavour_tag=cpu
+if [ "$flavour" = cuda ] && [ "$cuda_tag" != "cu$(echo "$cuda" | cut -d. -f1-2 | tr -d .)" ]; then
+  echo "build.sh: labs/$lab/lab.yaml names $cuda_tag but images/base/Dockerfile is CUDA $cuda" >&2
+  exit 1
+fi
+sha=$(git rev-parse --verify -q HEAD 2>/dev/null) || sha=unknown
+tag_for() { echo "$registry/$name:${version}-$1-${flavour_tag}-torch${torch}"; }
+lab_image=$(tag_for "$lab")
+sha_image="$registry/$name:${sha:0:12}-$lab-$flavour_tag"
+if [ "$print_only" = 1 ]; then
+  echo "$lab_image"
+  echo "$sha_image"
+  exit 0
+fi
+
+# --- engine
+engine=${ENGINE:-$(command -v podman >/dev/null && echo podman || echo docker)}
+build=("$engine" build "${extra[@]}")
+if [ "$engine" = podman ]; then
+  build+=(--format docker --layers)   # docker format keeps HEALTHCHECK (OCI image config has no field for it)
+else
+  export DOCKER_BUILDKIT=1             # RUN --mount (bind, cache, secret) needs BuildKit
+fi
+[ -n "${OPEN_R1_BUILD_NETWORK:-}" ] && build+=(--network "$OPEN_R1_BUILD_NETWORK")
+# pip's own settings name the CA bundle and the wheel folder where the environment does not (as on this project's CI)
+pip_config() { python3 -m pip config get "$1" 2>/dev/null || true; }
+cafile=${PIP_CERT:-$(pip_config global.cert)}
+[ -n "$cafile" ] || cafile=$(python3 -c 'import ssl; print(ssl.get_default_verify_paths().cafile or "")' 2>/dev/null || true)
+[ -n "$cafile" ] && [ -f "$cafile" ] && build+=(--secret "id=pipcert,src=$cafile")
+
+# --- a clean build context: the files git knows (tracked or not ignored) + the built docs site if there is one,
+# never .venv, runs/ or caches; the torch wheel is hard-linked in for the CPU flavour (bind-mounted by the build).
+ctx=$(mktemp -d "${TMPDIR:-/tmp}/open-r1-context.XXXXXX")
+trap 'rm -rf "$ctx"' EXIT
+paths=(pyproject.toml README.md open_r1 labs recipes requirements images docs)
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git ls-files -z --cached --others --exclude-standard -- "${paths[@]}" \
+    | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+    | tar --null -T - -cf - | tar -xf - -C "$ctx"
+else
+  tar --exclude=__pycache__ --exclude='*.egg-info' -cf - "${paths[@]}" 2>/dev/null | tar -xf - -C "$ctx"
+fi
+mkdir -p "$ctx/docs" "$ctx/wheels"
+[ -d docs/site ] && cp -r docs/site "$ctx/docs/"
+
+base_args=()
+if [ "$flavour" = cpu ]; then
+  debian=$(ENGINE=$engine images/debian-base.sh)
+  wheels=${OPEN_R1_WHEELS:-${PIP_FIND_LINKS:-$(pip_config global.find-links)}}
+  wheels=${wheels:-/opt/wheels}
+  found=0
+  for whl in "$wheels"/torch-"${torch}"*cp311*.whl; do
+    [ -f "$whl" ] || continue
+    ln "$whl" "$ctx/wheels/" 2>/dev/null || cp "$whl" "$ctx/wheels/"
+    found=1
+  done
+  [ "$found" = 1 ] || { echo "build.sh: no torch-${torch} cp311 wheel in $wheels (set OPEN_R1_WHEELS)" >&2; exit 1; }
+  base_args=(--build-arg "BASE_IMAGE=$debian" --build-arg "BUILD_IMAGE=$debian" --build-arg PYTHON=python3.11
+    --build-arg LOCK=requirements/lock.txt --build-arg TORCH_SOURCE=wheels --build-arg FLASH_ATTN=0
+    --build-arg CUDA_VERSION=none)
+  cuda_label=none python_tag=cp311
+else
+  cuda_label=$cuda python_tag=cp312
+fi
+
+step() {
+  local what=$1; shift
+  echo "build.sh: [$what] $*" >&2
+  local start=$SECONDS
+  "${build[@]}" "$@" >&2
+  echo "build.sh: [$what] done in $((SECONDS - start)) s" >&2
+}
+base_image=$(tag_for base)
+core_image=$(tag_for core)
+step base -f "$ctx/images/base/Dockerfile" -t "$base_image" --build-arg "TORCH_VERSION=$torch" "${base_args[@]}" "$ctx"
+step core -f "$ctx/images/core/Dockerfile" -t "$core_image" --build-arg "BASE_IMAGE=$base_image" "$ctx"
+created=$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
+source_url=${OPEN_R1_SOURCE_URL:-https://github.com/open-r1-labs/open-r1-labs}
+step "$lab" -f "$ctx/images/$lab/Dockerfile" -t "$lab_image" -t "$sha_image" \
+  --build-arg "BASE_IMAGE=$core_image" --build-arg "VERSION=$version" --build-arg "REVISION=$sha" \
+  --build-arg "SOURCE=$source_url" --build-arg "CREATED=$created" --build-arg "CUDA=$cuda_label" \
+  --build-arg "TORCH=$torch" --build-arg "PYTHON_TAG=$python_tag" "$ctx"
+echo "$lab_image"
+echo "$sha_image"

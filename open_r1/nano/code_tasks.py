@@ -1,0 +1,124 @@
+"""Synthetic programming problems with test cases, and a teacher that writes R1-style answers with code.
+
+WHAT
+    `make_code_problem(rng, level)` draws a problem such as
+
+        Read integers x y z from one line and print x - y * z.
+
+    and `CodeTeacher.trace(problem, rng)` writes the answer the model should learn:
+
+        <think>
+        read x y z
+        print x - y * z
+        </think>
+        <answer>
+        ```python
+        x, y, z = map(int, input().split())
+        print(x - y * z)
+        ```
+        </answer>
+
+    `make_code_split(...)` returns rows with `problem`, `verification_info` ({"language": "python", "test_cases":
+    [{"input", "output"}]} — the schema open_r1.sandbox.rewards reads), `level`, and for SFT a `messages` column.
+
+WHY
+    The grpo-code lab trains with the reward DeepSeek-R1 uses for code (arXiv 2501.12948 §2.2.2): run the program
+    against test cases. A model of half a million parameters cannot learn general programming in minutes, but it
+    can learn to turn a specification into a program, and every answer is checked by really executing it in the
+    sandbox — the same path a 7B model's programs take. As in the math kit, the teacher is deliberately imperfect:
+    with probability `swap_slip` it swaps the first two operands of a subtraction in the program (its think block
+    is right), so the distilled student inherits a bug that only execution reveals and GRPO can remove.
+
+HOW
+    Level 1: two variables, one operator (+, -, *). Level 2: three variables, two operators, Python precedence.
+    Variable names come from a pool, so held-out problems are new expressions, not new wordings of seen ones.
+    Test cases: 4 random inputs per problem in -9..9, expected output computed by Python itself.
+
+DATA FLOW
+    open_r1.nano.datasets (kit `code`) → jsonl → GRPO prompts / SFT messages → open_r1.sandbox.rewards (`code`)
+    and open_r1.nano.evaluate (held-out pass rate).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+NAMES = "abcdefghkmnpqrstuvwxyz"
+OPERATORS = "+-*"
+CODE_LEVELS = {1: 2, 2: 3}  # level → number of variables
+
+
+@dataclass(frozen=True)
+class CodeProblem:
+    names: tuple[str, ...]
+    operators: tuple[str, ...]
+    level: int
+
+    def expression(self, swap_first: bool = False) -> str:
+        names = list(self.names)
+        if swap_first:
+            names[0], names[1] = names[1], names[0]
+        parts = [names[0]]
+        for op, name in zip(self.operators, names[1:], strict=True):
+            parts += [op, name]
+        return " ".join(parts)
+
+    @property
+    def question(self) -> str:
+        return f"Read integers {' '.join(self.names)} from one line and print {self.expression()}."
+
+    def tests(self, rng: random.Random, count: int = 4) -> list[dict[str, str]]:
+        cases = []
+        for _ in range(count):
+            values = {n: rng.randint(-9, 9) for n in self.names}
+            result = eval(self.expression(), {}, dict(values))  # our own expression over integers: safe
+            cases.append({"input": " ".join(str(values[n]) for n in self.names) + "\n", "output": f"{result}\n"})
+        return cases
+
+
+def make_code_problem(rng: random.Random, level: int) -> CodeProblem:
+    names = tuple(rng.sample(NAMES, CODE_LEVELS[level]))
+    operators = tuple(rng.choice(OPERATORS) for _ in range(len(names) - 1))
+    return CodeProblem(names, operators, level)
+
+
+@dataclass(frozen=True)
+class CodeTeacher:
+    swap_slip: float = 0.0
+
+    def trace(self, problem: CodeProblem, rng: random.Random) -> str:
+        slipped = rng.random() < self.swap_slip  # drawn for every problem: the corpus does not depend on the rate
+        swap = slipped and problem.operators[0] == "-"
+        names = ", ".join(problem.names)
+        code = f"{names} = map(int, input().split())\nprint({problem.expression(swap_first=swap)})"
+        think = f"read {' '.join(problem.names)}\nprint {problem.expression()}"
+        return f"<think>\n{think}\n</think>\n<answer>\n```python\n{code}\n```\n</answer>"
+
+
+def make_code_split(seed: int, n: int, levels: tuple[int, ...] = (1, 2), teacher: CodeTeacher | None = None,
+                    exclude: set[str] | None = None, unique: bool = True) -> list[dict]:
+    rng = random.Random(seed)
+    seen = set(exclude or ())
+    rows: list[dict] = []
+    per_level = [n // len(levels) + (1 if i < n % len(levels) else 0) for i in range(len(levels))]
+    for level, count in zip(levels, per_level, strict=True):
+        made, attempts = 0, 0
+        while made < count:
+            attempts += 1
+            if attempts > 200 * count + 1000:
+                raise ValueError(f"code level {level} has too few distinct problems for {count} rows")
+            problem = make_code_problem(rng, level)
+            if problem.question in seen:
+                continue
+            if unique:
+                seen.add(problem.question)
+            row = {"problem": problem.question, "level": level,
+                   "verification_info": {"language": "python", "test_cases": problem.tests(rng)}}
+            if teacher is not None:
+                row["messages"] = [{"role": "user", "content": problem.question},
+                                   {"role": "assistant", "content": teacher.trace(problem, rng)}]
+            rows.append(row)
+            made += 1
+    rng.shuffle(rows)
+    return rows

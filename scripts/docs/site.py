@@ -1,0 +1,923 @@
+"""Every generated page of the docs site: annotated code, labs, reference, paper map, and the navigation.
+
+WHAT
+    `Site(root)` reads the key-files manifest (docs/key_files.yaml), the lab manifests, the code (CLI parsers,
+    config dataclasses, the reward registry) and the executed tutorials, and returns `pages()`: a mapping of
+    `src_uri → Markdown` that the mkdocs hook adds to the build, plus `nav()` and `resolve_refs(markdown, page)`
+    for the `[[path:symbol]]` code references written anywhere in the docs.
+
+WHY
+    One source of truth per fact: a config field's default, a reward's parameters, a lab's resources and a module's
+    notes all live in the code. The site computes its pages from them at build time and never keeps a copy, so a
+    change in the code changes the docs in the same commit, and a reference to code that moved fails the build.
+
+HOW
+    Annotated pages: scripts/docs/annotate.py cuts each file into notes and code; this module adds the four parts
+    (from the docstring or, for non-Python files, the manifest), the proximal data flow (an import graph over the
+    repository's Python files, and for other files the files that name them) and auto-links to other pages.
+    Paper map: sentences of every WHY part that cite one of the five papers, grouped by paper and section.
+
+DATA FLOW
+    mkdocs.yml → scripts/docs/hooks.py (on_config: nav; on_files: pages; on_page_markdown: code references) → here
+    → Markdown → mkdocs-material → docs/site. tests/docs use the same `Site` to check the manifest and references.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import functools
+import inspect
+import os
+import posixpath
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scripts.docs.annotate import (
+    PART_TITLES,
+    PARTS,
+    REPO,
+    SourceModel,
+    code_html,
+    heading_id,
+    highlighted_lines,
+    load_source,
+)
+
+PRIORITIES = ("critical", "high", "medium", "low")
+MANIFEST = "docs/key_files.yaml"
+REF = re.compile(r"\[\[([^\]|\s]+?)(?:\|([^\]]+))?\]\]")
+RESERVED_IDS = {"what", "why", "how", "data-flow", "code", "proximal"}
+
+# The five papers the labs reproduce, by arXiv id, with the names the docstrings use for them.
+PAPERS: dict[str, dict[str, Any]] = {
+    "2501.12948": {"title": "DeepSeek-R1", "names": [r"DeepSeek-R1", r"\bR1\b(?:-Zero)?"], "slug": "deepseek-r1"},
+    "2402.03300": {"title": "DeepSeekMath (GRPO)", "names": [r"DeepSeekMath"], "slug": "deepseekmath"},
+    "2503.14476": {"title": "DAPO", "names": [r"\bDAPO\b"], "slug": "dapo"},
+    "2503.20783": {"title": "Dr. GRPO", "names": [r"Dr\.?\s?GRPO"], "slug": "dr-grpo"},
+    "2501.12599": {"title": "Kimi 1.5", "names": [r"Kimi(?: k?1\.5)?"], "slug": "kimi-1-5"},
+}
+
+
+@dataclass
+class Entry:
+    path: str
+    priority: str
+    group: str
+    extra: dict[str, str] = field(default_factory=dict)  # what/why/how/data_flow from the manifest
+
+    @property
+    def uri(self) -> str:
+        return page_uri(self.path)
+
+    @property
+    def module(self) -> str | None:
+        return module_name(self.path)
+
+
+def page_uri(path: str) -> str:
+    # dot-folders (.ci) are hidden from mkdocs: they become _ci
+    parts = ["_" + p[1:] if p.startswith(".") else p for p in path.split("/")]
+    return "annotated/" + "/".join(parts) + ".md"
+
+
+def module_name(path: str) -> str | None:
+    if not path.endswith(".py") or not path.startswith("open_r1/"):
+        return None
+    name = path[:-3].replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+def rel_link(from_uri: str, to_uri: str, anchor: str | None = None) -> str:
+    link = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+    return link + (f"#{anchor}" if anchor else "")
+
+
+def md_escape_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The manifest
+
+
+class ManifestError(ValueError):
+    pass
+
+
+def load_manifest(root: Path = REPO) -> tuple[list[Entry], list[dict[str, str]]]:
+    """Entries in manifest order, and the groups (name, blurb). Raises ManifestError naming the entry at fault."""
+    raw = yaml.safe_load((root / MANIFEST).read_text())
+    entries: list[Entry] = []
+    groups: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for group in raw.get("groups", []):
+        groups.append({"name": group["name"], "blurb": group.get("blurb", "")})
+        for item in group.get("files", []):
+            path = item.get("path")
+            where = f"{MANIFEST}: group '{group['name']}', entry {item!r}"
+            if not path:
+                raise ManifestError(f"{where}: no path")
+            if path in seen:
+                raise ManifestError(f"{where}: {path} is listed twice")
+            seen.add(path)
+            priority = item.get("priority")
+            if priority not in PRIORITIES:
+                raise ManifestError(f"{where}: priority must be one of {PRIORITIES}, got {priority!r}")
+            unknown = set(item) - {"path", "priority", *PARTS}
+            if unknown:
+                raise ManifestError(f"{where}: unknown key(s) {sorted(unknown)}")
+            extra = {k: " ".join(str(item[k]).split()) for k in PARTS if item.get(k)}
+            entries.append(Entry(path=path, priority=priority, group=group["name"], extra=extra))
+    return entries, groups
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Repository facts: files, the Python import graph, who names a file
+
+
+def repo_files(root: Path = REPO) -> list[str]:
+    """Files git knows (tracked, or untracked and not ignored); a plain walk where there is no git."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+        files = [f for f in out.splitlines() if f and (root / f).is_file()]
+        if files:
+            return sorted(set(files))
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    skip = {".git", ".venv", "build", "site", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in skip and not d.endswith(".egg-info")]
+        for name in filenames:
+            found.append(os.path.relpath(os.path.join(dirpath, name), root))
+    return sorted(found)
+
+
+def _module_of_file(path: str) -> str:
+    name = path[:-3].replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+class ImportGraph:
+    """Which repository Python file imports which `open_r1` module (static imports, lazy ones and import strings)."""
+
+    def __init__(self, root: Path, files: list[str]):
+        self.modules = {_module_of_file(f): f for f in files if f.startswith("open_r1/") and f.endswith(".py")}
+        self.imports: dict[str, set[str]] = {}
+        for path in files:
+            if not path.endswith(".py") or not path.startswith(("open_r1/", "scripts/", "tests/", "recipes/")):
+                continue
+            try:
+                tree = ast.parse((root / path).read_text(encoding="utf-8"))
+            except (SyntaxError, UnicodeDecodeError):
+                continue
+            found: set[str] = set()
+            package = _module_of_file(path).rsplit(".", 1)[0] if "/" in path else ""
+            if path.endswith("__init__.py"):
+                package = _module_of_file(path)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        found.add(self._known(alias.name))
+                elif isinstance(node, ast.ImportFrom):
+                    base = node.module or ""
+                    if node.level:
+                        anchor = package.split(".")
+                        anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+                        base = ".".join(anchor + ([base] if base else []))
+                    for alias in node.names:
+                        sub = f"{base}.{alias.name}"
+                        found.add(sub if sub in self.modules else self._known(base))
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "open_r1." in node.value:
+                    for match in re.finditer(r"open_r1(?:\.\w+)+", node.value):
+                        found.add(self._known(match.group(0)))
+            found.discard(None)  # type: ignore[arg-type]
+            found.discard(_module_of_file(path))
+            self.imports[path] = {m for m in found if m}
+
+    def _known(self, dotted: str) -> str | None:
+        parts = dotted.split(".")
+        while parts:
+            name = ".".join(parts)
+            if name in self.modules:
+                return name
+            parts.pop()
+        return None
+
+    def callees(self, path: str) -> list[str]:
+        return sorted(self.imports.get(path, ()))
+
+    def callers(self, module: str) -> list[str]:
+        return sorted(p for p, mods in self.imports.items() if module in mods)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The site
+
+
+class Site:
+    def __init__(self, root: Path = REPO, notebooks: Path | None = None):
+        self.root = root
+        self.entries, self.groups = load_manifest(root)
+        self.by_path = {e.path: e for e in self.entries}
+        self.by_module = {e.module: e for e in self.entries if e.module}
+        self.notebooks = notebooks
+        self.warnings: list[str] = []
+
+    # -- cached facts --------------------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def files(self) -> list[str]:
+        return repo_files(self.root)
+
+    @functools.cached_property
+    def graph(self) -> ImportGraph:
+        return ImportGraph(self.root, self.files)
+
+    @functools.cache  # noqa: B019  (one Site per build; the cache dies with it)
+    def model(self, path: str) -> SourceModel:
+        model = load_source(path, self.root)
+        taken = set(RESERVED_IDS)
+        for chunk in model.chunks:
+            if chunk.symbol:
+                model.headings[chunk.symbol] = heading_id(chunk.symbol, taken)
+        return model
+
+    @functools.cached_property
+    def _text_files(self) -> dict[str, str]:
+        out = {}
+        for path in self.files:
+            if path.startswith(("docs/", "tests/docs/")) or path.endswith((".lock", ".in", ".out", ".png")):
+                continue
+            full = self.root / path
+            try:
+                if full.stat().st_size > 300_000:
+                    continue
+                out[path] = full.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+        return out
+
+    def named_by(self, path: str) -> list[str]:
+        """Files that name `path` (its repository path, or its path relative to its lab folder)."""
+        needles = [path]
+        match = re.match(r"(labs/[^/]+)/(.+)", path)
+        if match:
+            needles.append(match.group(2))
+        out = []
+        for other, text in self._text_files.items():
+            if other == path:
+                continue
+            if path in text or (match and other.startswith(match.group(1) + "/") and needles[1] in text):
+                out.append(other)
+        return out
+
+    # -- parts -----------------------------------------------------------------------------------------------------
+
+    def parts(self, entry: Entry) -> dict[str, str]:
+        """The four parts of an entry's page as Markdown; a missing part is absent from the result."""
+        model = self.model(entry.path)
+        if model.language == "python":
+            return dict(model.parts)
+        out = dict(model.parts)
+        if "what" not in out:
+            what = model.header or ""
+            if entry.extra.get("what"):
+                what = (what + "\n\n" + entry.extra["what"]).strip()
+            if what:
+                out["what"] = what
+        for key in ("why", "how", "data_flow"):
+            if key not in out and entry.extra.get(key):
+                out[key] = entry.extra[key]
+        return out
+
+    def missing_parts(self, entry: Entry) -> list[str]:
+        parts = self.parts(entry)
+        return [PART_TITLES[k] for k in PARTS if not parts.get(k, "").strip()]
+
+    # -- code references -----------------------------------------------------------------------------------------
+
+    def resolve(self, target: str) -> tuple[str, str | None, str]:
+        """`path`, `path:symbol` or `path:line` → (page uri, anchor, default label). Raises KeyError with a reason."""
+        path, _, where = target.partition(":")
+        if path not in self.by_path:
+            if not (self.root / path).exists():
+                raise KeyError(f"no file {path}")
+            raise KeyError(f"{path} has no annotated page (add it to {MANIFEST})")
+        model = self.model(path)
+        uri = self.by_path[path].uri
+        if not where:
+            return uri, None, path
+        if where.isdigit():
+            line = int(where)
+            if not 1 <= line <= len(model.lines):
+                raise KeyError(f"{path} has {len(model.lines)} lines, not {line}")
+            shown = model.nearest_shown(line)
+            return uri, f"L-{shown}", f"{path}:{line}"
+        if where not in model.symbols:
+            raise KeyError(f"{path} defines no symbol '{where}'")
+        if where in model.headings:
+            return uri, model.headings[where], where
+        return uri, f"L-{model.nearest_shown(model.symbols[where])}", where
+
+    def resolve_refs(self, markdown: str, page: str) -> tuple[str, list[str]]:
+        """Replace every `[[path:symbol|label]]` with a link relative to `page`; return the text and the errors."""
+        errors: list[str] = []
+
+        def replace(match: re.Match) -> str:
+            target, label = match.group(1), match.group(2)
+            try:
+                uri, anchor, default = self.resolve(target)
+            except KeyError as err:
+                errors.append(f"[[{target}]]: {err.args[0]}")
+                return f"`{target}`"
+            text = label if label else f"`{default}`"
+            return f"[{text}]({rel_link(page, uri, anchor)})"
+
+        return REF.sub(replace, markdown), errors
+
+    def autolink(self, markdown: str, page: str, self_path: str | None = None) -> str:
+        """Link mentions of manifest modules (`open_r1.x.y`) and files (`labs/.../lab.yaml`) in prose to their pages."""
+        pieces = re.split(r"(```.*?```)", markdown, flags=re.DOTALL)
+        paths = sorted((p for p in self.by_path if p != self_path), key=len, reverse=True)
+        path_re = re.compile(r"(?<![\w/.\-\[])(" + "|".join(re.escape(p) for p in paths) + r")(?![\w/\-])")
+        dotted_re = re.compile(r"(?<![\w.\[/])(open_r1(?:\.\w+)+)")
+
+        def link_dotted(text: str, code: bool) -> str | None:
+            parts = text.split(".")
+            for cut in range(len(parts), 1, -1):
+                module = ".".join(parts[:cut])
+                entry = self.by_module.get(module)
+                if entry is None:
+                    continue
+                if entry.path == self_path:
+                    return None
+                rest = ".".join(parts[cut:])
+                anchor = None
+                if rest:
+                    model = self.model(entry.path)
+                    if rest in model.headings:
+                        anchor = model.headings[rest]
+                    elif rest in model.symbols:
+                        anchor = f"L-{model.nearest_shown(model.symbols[rest])}"
+                    else:
+                        return None
+                label = f"`{text}`" if code else text
+                return f"[{label}]({rel_link(page, entry.uri, anchor)})"
+            return None
+
+        def prose(segment: str) -> str:
+            # inline code spans first: `open_r1.data.get_dataset` → a link with code text
+            spans = re.split(r"(`[^`\n]+`)", segment)
+            out = []
+            for i, span in enumerate(spans):
+                if i % 2 == 1:
+                    inner = span[1:-1]
+                    if dotted_re.fullmatch(inner):
+                        out.append(link_dotted(inner, True) or span)
+                    elif inner in self.by_path and inner != self_path:
+                        out.append(f"[{span}]({rel_link(page, self.by_path[inner].uri)})")
+                    else:
+                        out.append(span)
+                    continue
+                # never inside an existing link's text or target
+                chunks = re.split(r"(\[[^\]]*\]\([^)]*\))", span)
+                for j, chunk in enumerate(chunks):
+                    if j % 2 == 1:
+                        continue
+                    chunk = dotted_re.sub(lambda m: link_dotted(m.group(1), False) or m.group(1), chunk)
+                    if paths:
+                        chunk = path_re.sub(
+                            lambda m: f"[{m.group(1)}]({rel_link(page, self.by_path[m.group(1)].uri)})", chunk
+                        )
+                    chunks[j] = chunk
+                out.append("".join(chunks))
+            return "".join(out)
+
+        return "".join(p if i % 2 == 1 else prose(p) for i, p in enumerate(pieces))
+
+    # -- annotated pages -----------------------------------------------------------------------------------------
+
+    def annotated_page(self, entry: Entry) -> str:
+        model = self.model(entry.path)
+        uri = entry.uri
+        parts = self.parts(entry)
+        lines = len(model.lines)
+        link = functools.partial(self.autolink, page=uri, self_path=entry.path)
+        out = [
+            "---",
+            f"title: {entry.path}",
+            "wide: true",
+            "hide:",
+            "  - navigation",
+            "---",
+            "",
+            f"# `{entry.path}`",
+            "",
+            f'<span class="ann-badge ann-{entry.priority}">{entry.priority}</span> '
+            f'<span class="ann-facts">{entry.group} · {lines} lines · {model.language}</span>',
+            "",
+        ]
+        if model.summary:
+            out += [f'<div class="ann-summary" markdown>\n\n{link(model.summary)}\n\n</div>', ""]
+        for key in PARTS:
+            out += [f"## {PART_TITLES[key]}", ""]
+            text = parts.get(key, "")
+            out += [link(text) if text else '!!! failure "Missing"\n    This part is missing from the file.', ""]
+            if key == "data_flow":
+                out += self._proximal(entry, uri)
+        out += ["## Code", "", '<div class="ann" markdown>', ""]
+        rendered = highlighted_lines(model)
+        for chunk in model.chunks:
+            note = link(chunk.note) if chunk.note else ""
+            heading = ""
+            if chunk.symbol:
+                level = "###" if chunk.level == 0 else "####"
+                heading = f"{level} `{chunk.symbol}` {{#{model.headings[chunk.symbol]} .ann-symbol}}\n\n"
+            out += [
+                '<div class="ann-row" markdown>',
+                '<div class="ann-note" markdown>',
+                "",
+                heading + note,
+                "",
+                "</div>",
+                f'<div class="ann-code">{code_html(model, chunk, rendered)}</div>',
+                "</div>",
+                "",
+            ]
+        out += ["</div>", ""]
+        return "\n".join(out)
+
+    def _proximal(self, entry: Entry, uri: str) -> list[str]:
+        def as_link(path: str) -> str:
+            if path in self.by_path:
+                return f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})"
+            return f"`{path}`"
+
+        rows: list[tuple[str, list[str]]] = []
+        if entry.module:
+            callees = [self.graph.modules[m] for m in self.graph.callees(entry.path)]
+            callers = self.graph.callers(entry.module)
+            rows.append(("Imports (callees)", [as_link(p) for p in callees]))
+            rows.append(("Imported by (callers)", [as_link(p) for p in callers if not p.startswith("tests/")]))
+            rows.append(("Tested by", [as_link(p) for p in callers if p.startswith("tests/")]))
+        else:
+            named = self.named_by(entry.path)
+            rows.append(("Named by", [as_link(p) for p in named if not p.startswith("tests/")]))
+            rows.append(("Tested by", [as_link(p) for p in named if p.startswith("tests/")]))
+        out = ["**Proximal** — computed from the repository at build time:", "", "| | |", "|---|---|"]
+        for title, items in rows:
+            out.append(f"| {title} | {', '.join(items) if items else '—'} |")
+        return out + [""]
+
+    def annotated_index(self) -> str:
+        uri = "annotated/index.md"
+        counts = {p: sum(1 for e in self.entries if e.priority == p) for p in PRIORITIES}
+        out = [
+            "# Annotated code",
+            "",
+            f"{len(self.entries)} key files, each on a page of its own: the file's own notes (module docstring or header "
+            "comment: **what** it does, **why** — with the paper section —, **how**, and its **data flow**) above, "
+            "then the code with every comment and docstring moved beside the lines it explains. Every page is "
+            "generated from the file when the site is built, so it always shows the code of this commit.",
+            "",
+            "Priorities: " + ", ".join(
+                f'<span class="ann-badge ann-{p}">{p}</span> {counts[p]}' for p in PRIORITIES
+            ) + ". New to the project? Read the critical files in the order listed.",
+            "",
+            "Code references in the docs are written `[[path:symbol]]` or `[[path:line]]` and checked when the site "
+            "is built; the manifest is [`docs/key_files.yaml`](../about.md#the-key-files-manifest).",
+            "",
+        ]
+        for group in self.groups:
+            members = [e for e in self.entries if e.group == group["name"]]
+            out += [f"## {group['name']}", "", group["blurb"], "", "| file | priority | what it is |", "|---|---|---|"]
+            for e in members:
+                summary = self.model(e.path).summary or self.parts(e).get("what", "")
+                summary = " ".join(summary.split())
+                first = re.split(r"(?<=[.!?])\s", summary, maxsplit=1)[0]
+                out.append(
+                    f"| [`{e.path}`]({rel_link(uri, e.uri)}) | "
+                    f'<span class="ann-badge ann-{e.priority}">{e.priority}</span> | {md_escape_cell(first)} |'
+                )
+            out.append("")
+        return "\n".join(out)
+
+    # -- labs ----------------------------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def labs(self) -> list[Any]:
+        from open_r1.labs import list_labs, load_lab
+
+        return [load_lab(name) for name in list_labs()]
+
+    def lab_page(self, lab: Any) -> str:
+        uri = f"labs/{lab.name}.md"
+        repro = lab.reproduces or {}
+        lab_yaml = f"labs/{lab.name}/lab.yaml"
+
+        def file_link(path: str) -> str:
+            if path in self.by_path:
+                return f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})"
+            return f"`{path}`"
+
+        out = [
+            f"# {lab.name}: {lab.title}",
+            "",
+            f'<span class="ann-badge lab-{lab.status}">{lab.status}</span> {lab.stage}',
+            "",
+            " ".join(str(lab.summary).split()),
+            "",
+            f"Everything on this page is read from {file_link(lab_yaml)} when the site is built.",
+            "",
+            "## Reproduces",
+            "",
+            "| | |",
+            "|---|---|",
+        ]
+        for key, value in repro.items():
+            out.append(f"| {key.replace('_', ' ')} | {md_escape_cell(value)} |")
+        out += [
+            "",
+            "## Run it",
+            "",
+            "```bash",
+            f"just lab {lab.name}                                   # profile auto: full with a GPU, else nano",
+            f"just lab {lab.name} --profile nano -- --max_steps 20  # recipe overrides after --",
+            f"open-r1 lab show {lab.name}                           # the manifest, resolved",
+            "```",
+            "",
+            f"Entrypoint: `open-r1 {lab.entrypoint}`. Image: `{lab.image}`.",
+            "",
+            "## Profiles",
+            "",
+            "| profile | recipe | launcher | resources | expected |",
+            "|---|---|---|---|---|",
+        ]
+        for name, profile in lab.profiles.items():
+            recipe = f"labs/{lab.name}/{profile.recipe}"
+            launcher = profile.launcher
+            if profile.accelerate_config:
+                launcher += f" + {file_link(profile.accelerate_config)}"
+            if profile.num_processes:
+                launcher += f" ({profile.num_processes} processes)"
+            res = ", ".join(f"{k} {v}" for k, v in (profile.resources or {}).items())
+            out.append(
+                f"| `{name}` | {file_link(recipe)} | {launcher} | {md_escape_cell(res)} | "
+                f"{md_escape_cell(profile.expected or '')} |"
+            )
+        out.append("")
+        readme = self.root / "labs" / lab.name / "README.md"
+        if readme.exists():
+            out += ["## README", "", readme.read_text().split("\n", 1)[-1], ""]
+        return "\n".join(out)
+
+    def labs_index(self) -> str:
+        out = [
+            "# Labs",
+            "",
+            "One lab is one stage of the DeepSeek-R1 recipe, described by its `labs/<lab>/lab.yaml` — the single "
+            "source of truth for what it reproduces, its image, recipes, launcher and resources. Each page below is "
+            "generated from that file.",
+            "",
+            "| lab | stage | status | nano profile |",
+            "|---|---|---|---|",
+        ]
+        for lab in self.labs:
+            nano = lab.profiles.get("nano")
+            expected = md_escape_cell(nano.expected) if nano and nano.expected else "—"
+            out.append(f"| [{lab.name}]({lab.name}.md) — {lab.title} | {lab.stage} | {lab.status} | {expected} |")
+        return "\n".join(out + [""])
+
+    # -- reference -----------------------------------------------------------------------------------------------
+
+    def cli_reference(self) -> str:
+        os.environ["COLUMNS"] = "110"  # argparse wraps help to the terminal width: fix it for a stable page
+        from open_r1.cli import build_parser
+
+        parser = build_parser()
+        out = [
+            "# Command line",
+            "",
+            "The help of every `open-r1` command, captured from the parser when the site is built "
+            "(`open-r1 <command> --help` prints the same).",
+            "",
+        ]
+        seen: set[int] = set()
+
+        def walk(p: argparse.ArgumentParser, depth: int) -> None:
+            if id(p) in seen:
+                return
+            seen.add(id(p))
+            level = "#" * min(2 + depth, 4)
+            out.extend([f"{level} `{p.prog}`", "", "```text", p.format_help().rstrip(), "```", ""])
+            for action in p._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    for sub in action.choices.values():
+                        walk(sub, depth + 1)
+
+        walk(parser, 0)
+        return "\n".join(out)
+
+    @staticmethod
+    def _field_rows(cls: type, names: list[str] | None = None, used: dict[str, list[str]] | None = None) -> list[str]:
+        rows = ["| field | type | default | help |" + (" set by |" if used is not None else ""),
+                "|---|---|---|---|" + ("---|" if used is not None else "")]
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for name in names if names is not None else list(fields):
+            f = fields[name]
+            if f.default is not dataclasses.MISSING:
+                default = repr(f.default)
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                default = repr(f.default_factory())  # type: ignore[misc]
+            else:
+                default = "required"
+            type_name = getattr(f.type, "__name__", None) or str(f.type).replace("typing.", "")
+            help_text = " ".join(str(f.metadata.get("help", "")).split())
+            row = f"| `{name}` | `{md_escape_cell(type_name)}` | `{md_escape_cell(default)}` | {md_escape_cell(help_text)} |"
+            if used is not None:
+                row += f" {', '.join(used.get(name, []))} |"
+            rows.append(row)
+        return rows
+
+    def recipe_keys(self) -> dict[str, dict[str, Any]]:
+        """recipe path → its YAML mapping, for every lab recipe."""
+        out = {}
+        for path in sorted(self.files):
+            if re.match(r"labs/[^/]+/recipes/[^/]+\.yaml$", path):
+                out[path] = yaml.safe_load((self.root / path).read_text()) or {}
+        return out
+
+    def config_reference(self) -> str:
+        from trl import GRPOConfig, ModelConfig, SFTConfig
+
+        from open_r1.configs import DatasetSpec, MixtureSpec, ScriptArguments
+
+        candidates: list[tuple[str, type]] = [
+            ("ScriptArguments", ScriptArguments), ("GRPOConfig", GRPOConfig), ("SFTConfig", SFTConfig),
+            ("ModelConfig", ModelConfig),
+        ]
+        extra = []
+        for target in ("open_r1.competitive.lab:IOIEvalConfig", "open_r1.generate:GenerateConfig"):
+            module, _, attr = target.partition(":")
+            try:
+                import importlib
+
+                extra.append((attr, getattr(importlib.import_module(module), attr)))
+            except (ImportError, AttributeError):
+                continue
+        recipes = self.recipe_keys()
+        used: dict[str, dict[str, list[str]]] = {name: {} for name, _ in candidates + extra}
+        for path, mapping in recipes.items():
+            label = path.removeprefix("labs/").replace("/recipes/", "/").removesuffix(".yaml")
+            link = f"[{label}]({rel_link('reference/configs.md', self.by_path[path].uri)})" if path in self.by_path else label
+            for key in mapping:
+                if key == "env":
+                    continue
+                for name, cls in candidates + extra:
+                    if key in {f.name for f in dataclasses.fields(cls)}:
+                        used[name].setdefault(key, []).append(link)
+                        break
+        out = [
+            "# Configuration",
+            "",
+            "Every field a recipe may set, with its default and help text, read from the dataclasses when the site is "
+            "built. A recipe (`labs/<lab>/recipes/*.yaml`) is checked key by key against these classes before any "
+            "model loads ([[open_r1/configs.py:check_recipe_keys]]); command-line overrides (`--key value`) use the "
+            "same names.",
+            "",
+            "## ScriptArguments (open-r1)",
+            "",
+            "What to train on and how to score it; shared by `open-r1 train grpo` and `open-r1 train sft` "
+            "([[open_r1/configs.py:ScriptArguments]]).",
+            "",
+            *self._field_rows(ScriptArguments, used=used["ScriptArguments"]),
+            "",
+            "### dataset_mixture",
+            "",
+            "`dataset_mixture: {datasets: [...], seed, test_split_size}`; each member of `datasets` is a DatasetSpec "
+            "([[open_r1/configs.py:DatasetSpec]], [[open_r1/data.py:mix]]).",
+            "",
+            *self._field_rows(DatasetSpec),
+            "",
+            *self._field_rows(MixtureSpec),
+            "",
+        ]
+        for name, cls in candidates[1:] + extra:
+            names = sorted(used[name])
+            if not names:
+                continue
+            origin = "TRL 1.16" if cls.__module__.startswith("trl") else cls.__module__
+            out += [
+                f"## {name} ({origin}): the fields the lab recipes set",
+                "",
+                f"`{name}` has {len(dataclasses.fields(cls))} fields; these are the ones at least one recipe sets, with "
+                "the recipes that set them. `open-r1 train grpo --help` lists them all.",
+                "",
+                *self._field_rows(cls, names, used[name]),
+                "",
+            ]
+        return "\n".join(out)
+
+    def rewards_reference(self) -> str:
+        from open_r1.rewards import list_rewards
+
+        uri = "reference/rewards.md"
+        out = [
+            "# Rewards",
+            "",
+            "Every reward in the registry (`open_r1.rewards.list_rewards()`, the list `open-r1 rewards list` "
+            "prints), with its parameters and defaults. A recipe names rewards in `reward_funcs`, weights them with "
+            "`reward_weights` and sets parameters with `reward_params: {name: {param: value}}`.",
+            "",
+            "| reward | what it measures | range | reads columns |",
+            "|---|---|---|---|",
+        ]
+        specs = list_rewards()
+        for spec in specs:
+            columns = ", ".join(f"`{c}`" for c in spec.columns) or "—"
+            out.append(
+                f"| [`{spec.name}`](#{spec.name.replace('_', '-')}) | {md_escape_cell(spec.summary)} | "
+                f"{md_escape_cell(spec.output_range)} | {columns} |"
+            )
+        out.append("")
+        for spec in specs:
+            out += [f"## {spec.name} {{#{spec.name.replace('_', '-')}}}", "", md_escape_cell(spec.summary), ""]
+            source = self._reward_source(spec.factory)
+            if source:
+                module, attr = source
+                path = module.replace(".", "/") + ".py"
+                if path in self.by_path and attr in self.model(path).symbols:
+                    page, anchor, _ = self.resolve(f"{path}:{attr}")
+                    out += [f"Implemented by [`{module}.{attr}`]({rel_link(uri, page, anchor)}).", ""]
+                else:
+                    out += [f"Implemented by `{module}.{attr}`.", ""]
+            if spec.params:
+                out += ["| parameter | default | allowed | help |", "|---|---|---|---|"]
+                for param, default in spec.params.items():
+                    allowed = ", ".join(map(str, spec.choices.get(param, ()))) or "—"
+                    out.append(
+                        f"| `{param}` | `{default!r}` | {md_escape_cell(allowed)} | "
+                        f"{md_escape_cell(spec.param_help.get(param, ''))} |"
+                    )
+                out.append("")
+        return "\n".join(out)
+
+    @staticmethod
+    def _reward_source(factory: Any) -> tuple[str, str] | None:
+        try:
+            nonlocals = inspect.getclosurevars(factory).nonlocals
+        except (TypeError, ValueError):
+            return None
+        if "module_name" in nonlocals and "attr" in nonlocals:
+            return nonlocals["module_name"], nonlocals["attr"]
+        return None
+
+    def labs_reference(self) -> str:
+        out = [
+            "# Lab table",
+            "",
+            "Read from `labs/*/lab.yaml` through `open_r1.labs.load_lab` when the site is built (`open-r1 lab list` "
+            "prints the same facts).",
+            "",
+            "| lab | stage | status | entrypoint | profiles | image |",
+            "|---|---|---|---|---|---|",
+        ]
+        for lab in self.labs:
+            profiles = ", ".join(
+                f"`{name}` ({p.launcher}, {(p.resources or {}).get('gpus', 0)} GPU × {(p.resources or {}).get('nodes', 1)} node)"
+                for name, p in lab.profiles.items()
+            )
+            out.append(
+                f"| [{lab.name}](../labs/{lab.name}.md) | {lab.stage} | {lab.status} | `open-r1 {lab.entrypoint}` | "
+                f"{profiles} | `{lab.image}` |"
+            )
+        return "\n".join(out + [""])
+
+    # -- paper map -----------------------------------------------------------------------------------------------
+
+    def paper_citations(self) -> dict[str, list[tuple[str, str, str]]]:
+        """arXiv id → [(section, file path, sentence)] from every WHY part (modules, manifest entries, lab files)."""
+        sources: list[tuple[str, str]] = []
+        for path in self.files:
+            if path.startswith("open_r1/") and path.endswith(".py"):
+                model = load_source(path, self.root)
+                if model.parts.get("why"):
+                    sources.append((path, model.parts["why"]))
+        for entry in self.entries:
+            if entry.module is None and entry.extra.get("why"):
+                sources.append((entry.path, entry.extra["why"]))
+        for lab in self.labs:
+            paper = (lab.reproduces or {}).get("paper")
+            if paper:
+                sources.append((f"labs/{lab.name}/lab.yaml", f"{lab.title}: {paper}"))
+        out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in PAPERS}
+        for path, text in sources:
+            prose = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+            prose = " ".join(prose.split())
+            for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z(])", prose):
+                for arxiv, sections in _cited(sentence):
+                    out[arxiv].append((sections, path, sentence))
+        return out
+
+    def paper_map(self) -> str:
+        uri = "paper-map.md"
+        cites = self.paper_citations()
+        out = [
+            "# Paper map",
+            "",
+            "Where each paper's ideas live in the code. Every row is a sentence from the **why** of a module docstring "
+            "(or of a lab manifest or key file), collected when the site is built: cite a paper section in a "
+            "docstring and it appears here.",
+            "",
+            "| paper | arXiv | citations |",
+            "|---|---|---|",
+        ]
+        for arxiv, paper in PAPERS.items():
+            out.append(f"| [{paper['title']}](#{paper['slug']}) | [{arxiv}](https://arxiv.org/abs/{arxiv}) | "
+                       f"{len(cites[arxiv])} |")
+        out.append("")
+        for arxiv, paper in PAPERS.items():
+            out += [f"## {paper['title']} {{#{paper['slug']}}}", "", f"arXiv [{arxiv}](https://arxiv.org/abs/{arxiv})", ""]
+            rows = sorted(cites[arxiv], key=lambda r: (_section_key(r[0]), r[1]))
+            if not rows:
+                out += ["No docstring cites it yet.", ""]
+                continue
+            out += ["| section | where | what the code says |", "|---|---|---|"]
+            for sections, path, sentence in rows:
+                where = (f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})" if path in self.by_path
+                         else f"`{path}`")
+                text = self.autolink(md_escape_cell(sentence), uri)
+                out.append(f"| {sections or '—'} | {where} | {text} |")
+            out.append("")
+        return "\n".join(out)
+
+    # -- navigation and pages ------------------------------------------------------------------------------------
+
+    def nav(self, tutorials: list[tuple[str, str]]) -> list[Any]:
+        annotated: list[Any] = [{"Overview": "annotated/index.md"}]
+        for group in self.groups:
+            annotated.append(
+                {group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]}
+            )
+        return [
+            {"Start here": ["index.md", {"Quickstart": "start/quickstart.md"}, {"About this site": "about.md"}]},
+            {"Labs": ["labs/index.md", *({lab.name: f"labs/{lab.name}.md"} for lab in self.labs)]},
+            {"Annotated code": annotated},
+            {"Tutorials": ["tutorials/index.md", *({title: uri} for uri, title in tutorials)]},
+            {"Reference": [
+                {"Command line": "reference/cli.md"},
+                {"Configuration": "reference/configs.md"},
+                {"Rewards": "reference/rewards.md"},
+                {"Lab table": "reference/labs.md"},
+            ]},
+            {"Paper map": "paper-map.md"},
+        ]
+
+    def pages(self) -> dict[str, str]:
+        pages = {"annotated/index.md": self.annotated_index(), "labs/index.md": self.labs_index()}
+        for entry in self.entries:
+            pages[entry.uri] = self.annotated_page(entry)
+        for lab in self.labs:
+            pages[f"labs/{lab.name}.md"] = self.lab_page(lab)
+        pages["reference/cli.md"] = self.cli_reference()
+        pages["reference/configs.md"] = self.config_reference()
+        pages["reference/rewards.md"] = self.rewards_reference()
+        pages["reference/labs.md"] = self.labs_reference()
+        pages["paper-map.md"] = self.paper_map()
+        return pages
+
+
+def _cited(sentence: str) -> list[tuple[str, str]]:
+    """(arXiv id, sections) for each paper a sentence cites; a § belongs to the paper named just before it."""
+    marks: list[tuple[int, str]] = []
+    for arxiv, paper in PAPERS.items():
+        for match in re.finditer(re.escape(arxiv), sentence):
+            marks.append((match.start(), arxiv))
+        for name in paper["names"]:
+            for match in re.finditer(name, sentence):
+                marks.append((match.start(), arxiv))
+    if not marks:
+        return []
+    marks.sort()
+    found: dict[str, set[str]] = {}
+    for i, (pos, arxiv) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(sentence)
+        # a § right after "(arXiv id" belongs to that id even when the name came first
+        sections = re.findall(r"§\s?(\d+(?:\.\d+)*)", sentence[pos:stop])
+        found.setdefault(arxiv, set()).update(sections)
+    return [(arxiv, ", ".join(f"§{s}" for s in sorted(secs, key=_section_key))) for arxiv, secs in found.items()]
+
+
+def _section_key(section: str) -> tuple:
+    nums = re.findall(r"\d+", section)
+    return tuple(int(n) for n in nums) if nums else (999,)
