@@ -164,12 +164,32 @@ def build_spec(
         "custom_tasks": str(TASKS_DIR / bench.custom_tasks) if bench.custom_tasks else None,
     }
     if backend == "vllm":
-        spec["vllm"] = dict(R1_VLLM)
+        spec["vllm"] = {**R1_VLLM, **parallelism(model_path)}
     else:
         import torch
 
         spec.update({"device": "cuda" if torch.cuda.is_available() else "cpu", "dtype": "float32", "batch_size": 64})
     return spec
+
+
+def parallelism(model_path: str, gpus: int | None = None) -> dict[str, int]:
+    """open-r1's rule: 30B+ models use tensor parallelism over the most GPUs that divide the attention heads;
+    smaller ones fit one GPU and use data parallelism (one engine per GPU)."""
+    if gpus is None:
+        import torch
+
+        gpus = max(torch.cuda.device_count(), 1)
+    size = model_size(model_path)
+    if size is None or float(size[:-1]) < 30:
+        return {"data_parallel_size": gpus, "tensor_parallel_size": 1}
+    try:
+        from transformers import AutoConfig
+
+        heads = AutoConfig.from_pretrained(model_path).num_attention_heads
+    except Exception:  # noqa: BLE001 (no config reachable: assume the usual power-of-two head count)
+        heads = 64
+    tp = max(d for d in range(1, gpus + 1) if heads % d == 0)
+    return {"data_parallel_size": 1, "tensor_parallel_size": tp}
 
 
 def score_from_summary(bench: Benchmark, summary: dict[str, Any], n: int, ks: tuple[int, ...]) -> dict[str, Any]:

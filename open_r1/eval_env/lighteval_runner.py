@@ -114,7 +114,9 @@ def model_config(spec: dict):
     if spec.get("backend", "transformers") == "vllm":
         from lighteval.models.vllm.vllm_model import VLLMModelConfig
 
-        return VLLMModelConfig(**common, **spec.get("vllm", {}))
+        return VLLMModelConfig(
+            **common, override_chat_template=spec.get("use_chat_template", True), **spec.get("vllm", {})
+        )
     from lighteval.models.transformers.transformers_model import TransformersModelConfig
 
     return TransformersModelConfig(

@@ -7,7 +7,7 @@ WHAT
 WHY
     The nano profile must run offline and learn visibly on a CPU in minutes. Nothing here comes from a hub: the
     tokenizer is trained on the kit's own text, the model is a randomly initialised Qwen2 (the architecture of the
-    R1-Distill-Qwen models, arXiv 2501.12948 §2.4) of ~1 M parameters, and stage 1 of R1 — distillation SFT on a
+    R1-Distill-Qwen models, arXiv 2501.12948 §2.4) of ~0.4 M parameters, and stage 1 of R1 — distillation SFT on a
     teacher's traces — runs through the project's own `train_sft`, the same code the distill lab uses. A randomly
     initialised model gets zero reward, so GRPO needs this SFT stage first, as R1-Zero's small-model results
     (§4.1) would predict.
@@ -77,11 +77,10 @@ def build(name: str, force: bool = False, quiet: bool = False) -> Path:
         materialize(f"nano://{name}/heldout")
         sft_rows = rows_for(name, "sft")
 
-        # 2. Tokenizer, trained on exactly the text the model will see (chat-templated conversations).
-        from open_r1.nano.tokenizer import CHAT_TEMPLATE  # noqa: F401  (documented template, applied below)
-
-        probe = train_tokenizer(["x"], vocab_size=spec.vocab_size)  # template only, to render the corpus
-        corpus = [probe.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
+        # 2. Tokenizer, trained on exactly the text the model will see (chat-templated conversations). A throwaway
+        #    tokenizer renders the template, so the corpus is byte-for-byte what training will tokenize.
+        renderer = train_tokenizer(["x"], vocab_size=spec.vocab_size)
+        corpus = [renderer.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
         tokenizer = train_tokenizer(corpus, vocab_size=spec.vocab_size)
         init_dir = work / "init"
         tokenizer.save_pretrained(init_dir)

@@ -20,7 +20,7 @@ WHY
     DeepSeek-R1 (arXiv 2501.12948, §2.2.2) trains with *rule-based* rewards: the answer can be checked exactly, so
     the reward cannot be gamed the way a learned reward model can. Exact integer arithmetic is the smallest task
     family with that property whose difficulty can be dialled (number of operands, operand range) so a model of
-    about a million parameters learns it on a laptop CPU in minutes.
+    under half a million parameters learns it on a laptop CPU in minutes.
 
     The teacher is *deliberately imperfect* (R1 §2.4 / §3.2: distilled students inherit their teacher's habits, and
     RL with a verifiable reward is what lets a model go beyond them). With probability `sign_slip` it writes the

@@ -27,6 +27,7 @@ DATA FLOW
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, trainers
@@ -86,13 +87,9 @@ def train_tokenizer(corpus: Iterable[str], vocab_size: int = 400) -> Qwen2Tokeni
         show_progress=False,
     )
     raw.train_from_iterator(corpus, trainer=trainer)
-    model = raw.model
     vocab = raw.get_vocab()
-    # BPE.get_merges is not exposed; the saved model JSON carries the merges in order.
-    import json
-
+    # The BPE model does not expose its merges; its JSON form lists them in merge order.
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in json.loads(raw.to_str())["model"]["merges"]]
-    del model
     tok = Qwen2Tokenizer(
         vocab=vocab,
         merges=merges,

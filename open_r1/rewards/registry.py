@@ -219,11 +219,20 @@ _SPECS = [
         _lazy(
             "open_r1.rewards.code_exec:ExecutionReward", name="ioi_code", backend_module="open_r1.competitive.rewards"
         ),
-        {"provider": "local", "num_parallel": 4, "test_batch_size": 1, "router_url": None},
+        {
+            "provider": "local",
+            "num_parallel": 4,
+            "test_batch_size": 1,
+            "router_url": None,
+            "patch": True,
+            "problems_root": None,
+        },
         "IOI score of the C++ solution: per subtask min over its tests x points, summed, scaled to [0, 1]",
         param_help={
             **{k: v for k, v in _EXEC_HELP.items() if k != "language"},
             "test_batch_size": "tests run per batch; a subtask stops at its first test scoring 0",
+            "patch": "fix common compile problems (missing headers) before compiling",
+            "problems_root": "folder of IOI problems, for rows that only give a problem_id",
         },
         output_range="[0, 1] or None",
         build_to_validate=False,
@@ -239,9 +248,14 @@ _SPECS = [
             "provider": "local",
             "num_parallel": 4,
             "router_url": None,
+            "patch": True,
         },
         "Codeforces reward: pass_fail, partial (passed/total) or weighted_sum; -1 without code, -0.1 on CE",
-        param_help={**_EXEC_HELP, "scoring_mode": "pass_fail, partial or weighted_sum"},
+        param_help={
+            **_EXEC_HELP,
+            "scoring_mode": "pass_fail, partial or weighted_sum",
+            "patch": "fix common compile problems (missing headers) before compiling",
+        },
         choices={"scoring_mode": ("pass_fail", "partial", "weighted_sum")},
         output_range="[-1, 1.1] or None",
         build_to_validate=False,

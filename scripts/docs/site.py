@@ -343,7 +343,10 @@ class Site:
             text = label if label else f"`{default}`"
             return f"[{text}]({rel_link(page, uri, anchor)})"
 
-        return REF.sub(replace, markdown), errors
+        # references inside code (fenced blocks, `spans`) are examples of the syntax, not references
+        pieces = re.split(r"(```.*?```|`[^`\n]+`)", markdown, flags=re.DOTALL)
+        text = "".join(p if i % 2 else REF.sub(replace, p) for i, p in enumerate(pieces))
+        return text, errors
 
     def autolink(self, markdown: str, page: str, self_path: str | None = None) -> str:
         """Link mentions of manifest modules (`open_r1.x.y`) and files (`labs/.../lab.yaml`) in prose to their pages."""

@@ -59,3 +59,16 @@ def test_table_puts_our_scores_beside_the_paper():
     assert "DeepSeek-R1 paper 7B" in text and "55.5" in text and "92.8" in text  # the paper's 7B figures
     assert "50.0" in text and "90.0" in text  # ours
     assert "52.7" in text  # OpenR1-Distill-7B's published AIME 2024
+
+
+def test_parallelism_rule():
+    from open_r1.evaluate import parallelism
+
+    assert parallelism("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", gpus=8) == {
+        "data_parallel_size": 8,
+        "tensor_parallel_size": 1,
+    }
+    assert parallelism("/nowhere/DeepSeek-R1-Distill-Qwen-32B", gpus=6) == {
+        "data_parallel_size": 1,
+        "tensor_parallel_size": 4,
+    }

@@ -84,6 +84,24 @@ def test_defaults_in_registry_match_constructor_defaults(name):
     assert defaults == spec.params
 
 
+@pytest.mark.parametrize(
+    ("name", "module", "factory"),
+    [
+        ("code", "open_r1.sandbox.rewards", "make_code_reward"),
+        ("binary_code", "open_r1.sandbox.rewards", "make_code_reward"),
+        ("ioi_code", "open_r1.competitive.rewards", "make_ioi_code_reward"),
+        ("cf_code", "open_r1.competitive.rewards", "make_cf_code_reward"),
+    ],
+)
+def test_execution_params_match_their_backend(name, module, factory):
+    """Every parameter the registry accepts is one the backend factory takes, with the same default."""
+    backend = pytest.importorskip(module)
+    signature = inspect.signature(getattr(backend, factory))
+    for param, default in REWARD_REGISTRY[name].params.items():
+        assert param in signature.parameters, (name, param)
+        assert signature.parameters[param].default == default, (name, param)
+
+
 def test_params_override_defaults():
     (cosine,) = get_reward_funcs(["cosine"], {"cosine": {"max_len": 64, "unit": "tokens"}})
     assert (cosine.max_len, cosine.unit, cosine.min_value_wrong) == (64, "tokens", -1.0)

@@ -1,0 +1,420 @@
+"""The tutorial machinery: jupytext sources → executed notebooks → a page, a notebook and a script per tutorial.
+
+WHAT
+    A tutorial is `docs/tutorials/NN_name.py` in jupytext's percent format (`# %%` code cells, `# %% [markdown]`
+    prose cells). `execute(tutorial, out_dir)` runs it top to bottom in a fresh Jupyter kernel (nbclient) and writes
+    the executed notebook with its timings; `render(tutorial, notebook, resolve)` returns the site's files: the page
+    (Markdown with the outputs), the `.ipynb` to download and a standalone `.py` script, plus output images.
+    Cell tags:
+
+    ==========  ===================================================================================================
+    gpu         needs CUDA: skipped (never executed) on a machine without one, and marked so on the page
+    solution    the answer to an exercise: folded on the page, hidden in the notebook, run by the tests
+    check       asserts that a solution is right: a failing check fails the tutorial (and the test suite)
+    ==========  ===================================================================================================
+
+WHY
+    Tutorials rot when nobody runs them (the annotated-transformer's CI never executed its notebooks). Here the
+    test suite executes every tutorial on the nano model and a failing cell fails it; the site renders the outputs
+    of that very execution, so what a reader sees is what the code does today.
+
+HOW
+    jupytext reads the percent source into an nbformat notebook; GPU cells are swapped for a one-line notice before
+    execution and restored after; nbclient records each cell's start and end, from which the per-cell and total
+    times are computed. The executed notebook stores the hash of its source and of the `open_r1` package
+    (`cache_key`), so a build reuses it only while neither has changed.
+
+DATA FLOW
+    docs/tutorials/*.py → `execute` (scripts/docs/build.py, tests/docs/test_tutorials.py) → build/docs/notebooks/*.ipynb
+    → `render` (from scripts/docs/hooks.py at build time) → docs/site/tutorials/{name.html, name.ipynb, name.py}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = REPO / "docs" / "tutorials"
+DEFAULT_OUT = REPO / "build" / "docs" / "notebooks"
+GPU_NOTICE = 'print("skipped: this cell needs a GPU (tag: gpu), and this machine has none")'
+MAX_OUTPUT_LINES = 60
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+@dataclass(frozen=True)
+class Tutorial:
+    source: Path
+
+    @property
+    def stem(self) -> str:
+        return self.source.stem  # 01_pipeline
+
+    @property
+    def slug(self) -> str:
+        return self.stem.replace("_", "-")  # 01-pipeline
+
+    @property
+    def page_uri(self) -> str:
+        return f"tutorials/{self.slug}.md"
+
+    @property
+    def title(self) -> str:
+        for line in self.source.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"^#\s+#\s+(.+)$", line)
+            if match:
+                return match.group(1).strip()
+        return self.stem
+
+
+def discover(root: Path = REPO) -> list[Tutorial]:
+    return [Tutorial(p) for p in sorted((root / "docs" / "tutorials").glob("[0-9][0-9]_*.py"))]
+
+
+def has_cuda() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except ImportError:
+        return False
+
+
+def cache_key(tutorial: Tutorial, root: Path = REPO) -> str:
+    """Hash of the tutorial's source and of every file of the `open_r1` package it exercises."""
+    digest = hashlib.sha256(tutorial.source.read_bytes())
+    for path in sorted((root / "open_r1").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def read(tutorial: Tutorial):
+    import jupytext
+
+    nb = jupytext.read(tutorial.source, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Execution
+
+
+@dataclass
+class Execution:
+    tutorial: Tutorial
+    path: Path  # the executed notebook
+    seconds: float
+    skipped_gpu_cells: int
+    error: str | None = None
+
+
+def execute(tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int = 300, cwd: Path | None = None) -> Execution:
+    """Run every cell of the tutorial in a fresh kernel; write `<out_dir>/<stem>.ipynb` even when a cell fails."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = read(tutorial)
+    gpu = has_cuda()
+    skipped = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "gpu" in tags(cell) and not gpu:
+            cell.metadata["open_r1_source"] = cell.source
+            cell.source = GPU_NOTICE
+            skipped += 1
+    workdir = Path(cwd or tempfile.mkdtemp(prefix=f"open-r1-{tutorial.stem}-"))
+    env_before = os.environ.get("OPEN_R1_TUTORIAL")
+    os.environ["OPEN_R1_TUTORIAL"] = tutorial.stem  # tutorials may shorten work under test (they read it)
+    client = NotebookClient(
+        nb, timeout=cell_timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}},
+        record_timing=True,
+    )
+    started = time.time()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        error = _ANSI.sub("", str(err))
+    finally:
+        if env_before is None:
+            os.environ.pop("OPEN_R1_TUTORIAL", None)
+        else:
+            os.environ["OPEN_R1_TUTORIAL"] = env_before
+    seconds = time.time() - started
+    for cell in nb.cells:
+        if "open_r1_source" in cell.metadata:
+            cell.source = cell.metadata.pop("open_r1_source")
+            cell.metadata["open_r1_skipped"] = True
+    nb.metadata["open_r1"] = {
+        "cache_key": cache_key(tutorial),
+        "seconds": round(seconds, 1),
+        "executed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "gpu": gpu,
+        "skipped_gpu_cells": skipped,
+        "error": error,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{tutorial.stem}.ipynb"
+    tmp = path.with_suffix(".tmp")
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, path)
+    return Execution(tutorial, path, seconds, skipped, error)
+
+
+def cell_seconds(cell) -> float | None:
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not start or not end:
+        return None
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def load_executed(tutorial: Tutorial, out_dir: Path, root: Path = REPO):
+    """The executed notebook if it exists, succeeded, and matches the current source and package; else None."""
+    import nbformat
+
+    path = out_dir / f"{tutorial.stem}.ipynb"
+    if not path.exists():
+        return None
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("open_r1", {})
+    if meta.get("error") or meta.get("cache_key") != cache_key(tutorial, root):
+        return None
+    return nb
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _clean(text: str) -> str:
+    return _ANSI.sub("", text).replace("\r\n", "\n")
+
+
+def _fence(text: str, lang: str = "text", title: str | None = None) -> str:
+    text = text.rstrip("\n")
+    lines = text.split("\n")
+    if len(lines) > MAX_OUTPUT_LINES:
+        hidden = len(lines) - MAX_OUTPUT_LINES
+        lines = lines[: MAX_OUTPUT_LINES // 2] + [f"... ({hidden} lines not shown) ..."] + lines[-MAX_OUTPUT_LINES // 2 :]
+    ticks = "````" if "```" in text else "```"
+    head = f'{ticks}{lang} title="{title}"' if title else f"{ticks}{lang}"
+    return f"{head}\n" + "\n".join(lines) + f"\n{ticks}"
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.split("\n"))
+
+
+def _outputs(cell, slug: str, index: int, files: dict[str, str | bytes]) -> list[str]:
+    out: list[str] = []
+    stream: list[str] = []
+
+    def flush() -> None:
+        if stream:
+            out.append(_fence("".join(stream), title="output"))
+            stream.clear()
+
+    for k, output in enumerate(cell.get("outputs", [])):
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stderr" and not "".join(output.get("text", "")).strip():
+                continue
+            stream.append(_clean("".join(output.get("text", ""))))
+            continue
+        flush()
+        data = output.get("data", {})
+        if kind in ("execute_result", "display_data"):
+            if "image/png" in data:
+                name = f"{slug}/cell{index:02d}-{k}.png"
+                files[f"tutorials/{name}"] = base64.b64decode(data["image/png"])
+                out.append(f"![output of cell {index}]({name}){{ .nb-figure }}")
+            elif "text/markdown" in data:
+                out.append("".join(data["text/markdown"]))
+            elif "text/plain" in data:
+                out.append(_fence(_clean("".join(data["text/plain"])), title="result"))
+        elif kind == "error":
+            out.append(_fence(_clean("\n".join(output.get("traceback", []))), title="error"))
+    flush()
+    return out
+
+
+def render_page(tutorial: Tutorial, nb, files: dict[str, str | bytes]) -> str:
+    meta = nb.metadata.get("open_r1", {}) if nb is not None else {}
+    source_nb = nb if nb is not None else read(tutorial)
+    slug = tutorial.slug
+    lines: list[str] = []
+    title_done = False
+    for index, cell in enumerate(source_nb.cells):
+        cell_tags = tags(cell)
+        if cell.cell_type == "markdown":
+            text = cell.source
+            if not title_done and text.lstrip().startswith("# "):
+                title_done = True
+                first, _, rest = text.lstrip().partition("\n")
+                lines += [first, "", _banner(tutorial, meta), "", rest, ""]
+                continue
+            lines += [text, ""]
+            continue
+        if cell.cell_type != "code":
+            continue
+        code = _fence(cell.source, "python")
+        outputs = _outputs(cell, slug, index, files) if nb is not None else []
+        seconds = cell_seconds(cell) if nb is not None else None
+        timing = f" ({seconds:.1f} s)" if seconds is not None and seconds >= 1 else ""
+        if "solution" in cell_tags or "check" in cell_tags:
+            label = "Solution" if "solution" in cell_tags else "Check (run by the test suite)"
+            body = "\n\n".join([code, *outputs])
+            lines += [f'??? success "{label}{timing}"', "", _indent(body), ""]
+        elif "gpu" in cell_tags:
+            skipped = cell.metadata.get("open_r1_skipped")
+            note = "Skipped here: this machine had no GPU." if skipped else ""
+            body = "\n\n".join([code, note, *outputs])
+            lines += ['!!! example "GPU only (tag: gpu)"', "", _indent(body), ""]
+        else:
+            lines += [code, ""]
+            if outputs:
+                lines += outputs + [""]
+            if timing:
+                lines += [f'<p class="nb-timing">cell ran in {seconds:.1f} s</p>', ""]
+    return "\n".join(lines)
+
+
+def _banner(tutorial: Tutorial, meta: dict) -> str:
+    links = (
+        f"[:material-notebook: notebook ({tutorial.slug}.ipynb)]({tutorial.slug}.ipynb){{ .md-button }} "
+        f"[:material-language-python: script ({tutorial.slug}.py)]({tutorial.slug}.py){{ .md-button }}"
+    )
+    if meta:
+        where = "a GPU" if meta.get("gpu") else "CPU"
+        ran = (
+            f"Executed {meta.get('executed_at', '?')[:10]} on {where} in {meta.get('seconds', '?')} s "
+            f"(Python {meta.get('python', '?')}); the outputs below are from that run."
+        )
+    else:
+        ran = "Outputs not rendered: this build found no executed notebook (run `just docs-build`)."
+    return f'<div class="nb-banner" markdown>\n\n{links}\n\n{ran}\n\n</div>'
+
+
+def _link_refs(text: str, resolve: Callable[[str], str]) -> str:
+    from scripts.docs.site import REF
+
+    return REF.sub(lambda m: f"[{m.group(2) or m.group(1)}]({resolve(m.group(1))})", text)
+
+
+def to_notebook(nb, resolve: Callable[[str], str]) -> str:
+    """The downloadable notebook: outputs kept, code references as links to the site, solutions folded."""
+    import nbformat
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _link_refs(cell.source, resolve)
+        if "solution" in tags(cell):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    return nbformat.writes(out)
+
+
+def to_script(nb, resolve: Callable[[str], str]) -> str:
+    """A standalone script: prose as comments, GPU cells guarded by a CUDA check, everything else as is."""
+    lines = [
+        "#!/usr/bin/env python",
+        "# Generated from a jupytext tutorial of open-r1 labs: run it with `python <this file>`.",
+        "",
+        "def _has_cuda() -> bool:",
+        "    try:",
+        "        import torch",
+        "    except ImportError:",
+        "        return False",
+        "    return torch.cuda.is_available()",
+        "",
+        "",
+    ]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text = _link_refs(cell.source, resolve)
+            lines += ["# " + line if line else "#" for line in text.split("\n")] + [""]
+        elif cell.cell_type == "code":
+            source = cell.metadata.get("open_r1_source", cell.source)
+            if source.lstrip().startswith(("%", "!")):
+                continue  # notebook magics have no meaning in a script
+            if "gpu" in tags(cell):
+                lines += ["if _has_cuda():  # GPU-only cell (tag: gpu)", _indent(source), "else:",
+                          '    print("skipped: this cell needs a GPU")', ""]
+            else:
+                lines += [source, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render(tutorial: Tutorial, nb, resolve: Callable[[str], str]) -> dict[str, str | bytes]:
+    """All the site's files for one tutorial; `nb` is the executed notebook or None (source only)."""
+    files: dict[str, str | bytes] = {}
+    files[tutorial.page_uri] = render_page(tutorial, nb, files)
+    base = nb if nb is not None else read(tutorial)
+    files[f"tutorials/{tutorial.slug}.ipynb"] = to_notebook(base, resolve)
+    files[f"tutorials/{tutorial.slug}.py"] = to_script(base, resolve)
+    return files
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Command line: python -m scripts.docs.tutorials execute [--only 03] [--out DIR] [--force]
+
+
+def execute_all(out_dir: Path = DEFAULT_OUT, only: str | None = None, force: bool = False,
+                echo: Callable[[str], None] = print) -> list[Execution]:
+    results = []
+    for tutorial in discover():
+        if only and only not in tutorial.stem:
+            continue
+        if not force and load_executed(tutorial, out_dir) is not None:
+            echo(f"  {tutorial.stem}: up to date")
+            continue
+        echo(f"  {tutorial.stem}: executing ...")
+        result = execute(tutorial, out_dir)
+        echo(f"  {tutorial.stem}: {'FAILED' if result.error else 'ok'} in {result.seconds:.1f} s")
+        if result.error:
+            echo(result.error[-3000:])
+        results.append(result)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.docs.tutorials")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("execute", help="execute the tutorials whose source or package changed")
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    run.add_argument("--only", help="a part of the tutorial's file name, e.g. 03")
+    run.add_argument("--force", action="store_true", help="execute even when up to date")
+    sub.add_parser("list", help="list the tutorials")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for t in discover():
+            print(f"{t.stem}\t{t.title}")
+        return 0
+    results = execute_all(args.out, args.only, args.force)
+    print(json.dumps({r.tutorial.stem: {"seconds": round(r.seconds, 1), "ok": r.error is None} for r in results}))
+    return 1 if any(r.error for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
