@@ -69,3 +69,15 @@ sif lab *ARGS:
 # build the CPU flavour of a lab's image and run the image tests inside it, as CI does (extra arguments go to pytest)
 image-test lab="grpo-math" *ARGS: setup
     OPEN_R1_IMAGE_TEST_LAB={{lab}} {{python}} -m pytest tests/images {{ARGS}}
+
+# serve the docs site with live reload on http://127.0.0.1:8000 (executes the tutorials that changed first)
+docs: setup
+    {{python}} -m scripts.docs.build --serve
+
+# build the docs site into docs/site, strict (executes the tutorials that changed first)
+docs-build: setup
+    {{python}} -m scripts.docs.build
+
+# run a lab as a SLURM job (submit, follow its log, run card): `just slurm fsdp-32b --profile nano [--nodes 2] [--dry-run]`
+slurm name *ARGS: setup
+    {{python}} -m open_r1 lab run {{name}} --runtime slurm {{ARGS}}

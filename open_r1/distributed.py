@@ -2,7 +2,8 @@
 
 WHAT
     `python -m open_r1.distributed <open-r1 arguments>` runs the `open-r1` command exactly as `python -m open_r1`
-    does, with two hooks installed in every Trainer the command builds:
+    does, after `install()` has added these hooks (the SLURM template launches every rank this way; the
+    entrypoints can call `install()` themselves, it is idempotent):
       * `PreemptionCallback`: when the job is told to stop (SIGUSR1 to the process, or the stop file
         `$OPEN_R1_STOP_FILE` appears), every rank agrees at the next step end, the trainer saves
         `checkpoint-<step>`, rank 0 writes `$OPEN_R1_PREEMPT_MARKER` (JSON: step, checkpoint, time), and all ranks
@@ -16,8 +17,8 @@ WHAT
         FSDP plugin is let through for CPU processes (accelerate 1.15 enables FSDP only on GPU-like devices and
         falls back to plain data parallelism on CPU); FSDP2's `fully_shard` itself runs on gloo.
       * rank records: with `$OPEN_R1_RANK_LOG` set to a folder, each rank writes `attempt<restart>-rank<r>.json`
-        (global rank, world size, SLURM node id and name, rendezvous endpoint and run id, final step) — the
-        evidence that every node trained in one rendezvous.
+        (global rank, world size, SLURM node id and name, the SLURM node ids of its whole process group from one
+        all-gather, resume step, final step) — the evidence that every node trained in one rendezvous.
     Without those environment variables (and on GPUs, for the CPU shim) the hooks do nothing.
 
 WHY
@@ -30,7 +31,7 @@ WHY
     hence one all-reduce(MAX) of a one-element flag per step: microseconds next to a training step.
 
 HOW
-    The callbacks are added to `transformers.trainer.DEFAULT_CALLBACKS`, the list every Trainer (TRL's included)
+    The callback is added to `transformers.trainer.DEFAULT_CALLBACKS`, the list every Trainer (TRL's included)
     starts from, so the entrypoints need no change. Step end: flag = signal seen ∨ stop file exists;
     flag = all_reduce(flag, MAX); if flag and step < max_steps: should_save = should_training_stop = True.
     on_save (after the checkpoint is complete on every rank): marker, then SystemExit(0). A stop asked for at the
@@ -115,12 +116,19 @@ def rank_record(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     rank, world = _world()
     env = os.environ
     return {
-        "rank": rank, "world_size": world, "local_rank": int(env.get("LOCAL_RANK", 0)),
-        "slurm_job_id": env.get("SLURM_JOB_ID"), "slurm_node_id": env.get("SLURM_NODEID"),
-        "slurm_node": env.get("SLURMD_NODENAME"), "slurm_restart": int(env.get("SLURM_RESTART_COUNT", 0)),
-        "host": socket.gethostname(), "pid": os.getpid(),
+        "rank": rank,
+        "world_size": world,
+        "local_rank": int(env.get("LOCAL_RANK", 0)),
+        "slurm_job_id": env.get("SLURM_JOB_ID"),
+        "slurm_node_id": env.get("SLURM_NODEID"),
+        "slurm_node": env.get("SLURMD_NODENAME"),
+        "slurm_restart": int(env.get("SLURM_RESTART_COUNT", 0)),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
         "master": f"{env.get('MASTER_ADDR')}:{env.get('MASTER_PORT')}" if env.get("MASTER_ADDR") else None,
-        "rdzv_run_id": env.get("TORCHELASTIC_RUN_ID"), "time": time.time(), **(extra or {}),
+        "rdzv_run_id": env.get("TORCHELASTIC_RUN_ID"),
+        "time": time.time(),
+        **(extra or {}),
     }
 
 

@@ -524,15 +524,9 @@ def check_packages(f: Facts) -> list[Check]:
         out.append(finding("packages", "ok", f"declared requirements agree: {stack}"))
     gpu = _gpu_present(f)
     if "vllm" not in f.packages:
-        out.append(
-            finding(
-                "vllm",
-                "info" if not gpu else "warn",
-                "vLLM not installed"
-                + ("" if gpu else " (nano labs generate with transformers; full GRPO recipes use vLLM)"),
-                "use the lab's GPU image, or `pip install -e '.[vllm]'`." if gpu else None,
-            )
-        )
+        # Not a problem by itself: SFT labs and the nano profiles never use it. Said, so a GRPO run is not surprised.
+        where = "the grpo-* images have it, or `pip install -e '.[vllm]'`" if gpu else "nano labs use transformers"
+        out.append(finding("vllm", "info", f"vLLM not installed: full GRPO / eval recipes generate with it ({where})"))
     if "flash-attn" in f.packages:
         if f.flash_attn_import_error:
             out.append(

@@ -288,6 +288,8 @@ def run_generate(cfg: GenerateConfig) -> dict[str, Any]:
         pending = [(i, j) for i in range(len(rows)) for j in range(cfg.n) if (i, j) not in out.done]
         before = len(out.done)
         summary = asyncio.run(_run_pending(cfg, rows, prompts, hashes, pending, out))
+        # Complete = every (row, sample < n) is on disk; extra samples from an earlier, larger n do not count.
+        summary["missing"] = sum((i, j) not in out.done for i in range(len(rows)) for j in range(cfg.n))
     finally:
         out.close()
     summary.update(
@@ -295,12 +297,12 @@ def run_generate(cfg: GenerateConfig) -> dict[str, Any]:
             "rows": len(rows),
             "n": cfg.n,
             "total": len(rows) * cfg.n,
-            "done_before": before,
+            "done_before": before,  # lines already on disk when this run started
             "repaired_bytes": out.repaired,
             "output": str(out.path),
         }
     )
-    summary["complete"] = summary["done_before"] + summary["written"] == summary["total"]
+    summary["complete"] = summary["missing"] == 0
     return summary
 
 
@@ -461,6 +463,12 @@ class LocalServer:
                 raise OpenR1Error(f"transformers serve exited with {self.proc.returncode} (log: {self.log_path})")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200:
+                    # One tiny request first: the first batch pays for the model's warm-up, which should not count
+                    # against a client's per-request timeout.
+                    body = {"model": self.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+                    httpx.post(
+                        f"{self.base_url}/chat/completions", json=body, timeout=max(deadline - time.time(), 30.0)
+                    )
                     return self
             time.sleep(0.5)
         self.stop()
@@ -539,7 +547,7 @@ def _cmd(args: argparse.Namespace) -> int:
     if not summary["complete"]:
         reason = summary["aborted"] or f"{summary['rejected']} request(s) rejected (see {cfg.output}.errors.jsonl)"
         console.print(
-            f"[bold red]incomplete:[/] {summary['total'] - summary['done_before'] - summary['written']} "
+            f"[bold red]incomplete:[/] {summary['missing']} "
             f"sample(s) missing: {reason}. Rerun the same command to resume (finished samples are kept)."
         )
         return 1

@@ -26,7 +26,7 @@ HOW
     Ψ = V·h·(1 + untied) + L·(h·(2h + 2·h_kv) + (h + 2·h_kv) + 3·h·f + 2h) + h,  h_kv = kv_heads · head_dim.
 
     Model states per GPU, N = data-parallel ranks, bytes per parameter w=2 (bf16 weights), g=2 (bf16 grads),
-    m = 4 if fp32 master weights, o = optimizer moments (AdamW fp32: 8, 8-bit AdamW: 2, bf16 AdamW: 4):
+    m = 4 with fp32 master weights (always under DeepSpeed), o = optimizer moments (AdamW: 8, 8-bit AdamW: 2):
         DDP      (w + g + m + o)·Ψ      (m = 0 when the model is loaded and trained in bf16)  = 16Ψ for AdamW
         ZeRO-2   w·Ψ + (g + 4 + m + o)·Ψ/N       DeepSpeed reduces into an fp32 grad partition (the 4)
                                                                                      = 2Ψ + 18Ψ/N

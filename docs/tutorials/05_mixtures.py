@@ -61,8 +61,10 @@
 # would look like.
 
 # %%
+# ruff: noqa: E402, B018 (notebook style: imports where first needed, values shown by naming them)
 import json
 import tempfile
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -70,6 +72,7 @@ from open_r1.configs import ScriptArguments
 from open_r1.data import get_dataset
 from open_r1.nano.tasks import make_split
 
+warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' deprecation notices are not the lesson
 work = Path(tempfile.mkdtemp(prefix="mixtures-"))
 sizes = {1: 120, 2: 300, 3: 600}  # level -> rows
 for level, n in sizes.items():
@@ -133,12 +136,18 @@ from trl import GRPOConfig
 from open_r1.configs import parse_recipe
 
 recipe = work / "recipe.yaml"
-recipe.write_text(yaml.safe_dump({
-    "model_name_or_path": "nano://math",
-    "dataset_mixture": mixture,
-    "reward_funcs": ["accuracy", "format"],
-    "output_dir": str(work / "run"),
-}))
+recipe.write_text(
+    yaml.safe_dump(
+        {
+            "model_name_or_path": "nano://math",
+            "dataset_mixture": mixture,
+            "reward_funcs": ["accuracy", "format"],
+            "output_dir": str(work / "run"),
+            "use_cpu": True,
+            "bf16": False,
+        }
+    )
+)
 script_args, grpo_config, model_config = parse_recipe(GRPOConfig, str(recipe), ["--learning_rate", "1e-5"])
 print(script_args.mixture())
 print("learning rate from the command line:", grpo_config.learning_rate)
@@ -153,8 +162,9 @@ from open_r1.errors import ConfigError
 
 bad_mixtures = {
     "weight above 1": {"datasets": [{"id": "a.jsonl", "weight": 2.0}]},
-    "columns disagree": {"datasets": [{"id": "a.jsonl", "columns": ["problem"]},
-                                      {"id": "b.jsonl", "columns": ["problem", "solution"]}]},
+    "columns disagree": {
+        "datasets": [{"id": "a.jsonl", "columns": ["problem"]}, {"id": "b.jsonl", "columns": ["problem", "solution"]}]
+    },
     "typo in a key": {"datasets": [{"id": "a.jsonl", "wieght": 0.5}]},
 }
 for name, bad in bad_mixtures.items():
@@ -190,8 +200,10 @@ from datasets import interleave_datasets, load_dataset
 members = [load_dataset("json", data_files=str(work / f"level{k}.jsonl"), split="train") for k in (1, 2, 3)]
 sampled = interleave_datasets(members, probabilities=[0.5, 0.25, 0.25], seed=0, stopping_strategy="all_exhausted")
 distinct = len(set(sampled["problem"]))
-print(f"interleaved with p=[0.5, 0.25, 0.25]: {len(sampled)} rows, {distinct} distinct problems "
-      f"(level-1 rows repeat: {len(sampled) - distinct} duplicates)")
+print(
+    f"interleaved with p=[0.5, 0.25, 0.25]: {len(sampled)} rows, {distinct} distinct problems "
+    f"(level-1 rows repeat: {len(sampled) - distinct} duplicates)"
+)
 
 # %% [markdown]
 # ## Pitfalls and debugging
@@ -214,6 +226,7 @@ print(f"interleaved with p=[0.5, 0.25, 0.25]: {len(sampled)} rows, {distinct} di
 # **Exercise 1.** Write `expected_counts(sizes, weights)` that returns the number of rows each member contributes,
 # without loading anything, and check it against `get_dataset` for the mixture above.
 
+
 # %% tags=["solution"]
 def expected_counts(sizes: list[int], weights: list[float]) -> list[int]:
     return [round(w * n) for n, w in zip(sizes, weights, strict=True)]
@@ -230,6 +243,7 @@ print("exercise 1: ok")
 # **Exercise 2.** Write `weights_for_shares(sizes, shares)` returning weights in (0, 1] — the largest exactly 1 —
 # whose mixture has the target shares. Build the mixture for shares 50 % / 30 % / 20 % of levels 1 / 2 / 3 and
 # check that every share is within one row of its target.
+
 
 # %% tags=["solution"]
 def weights_for_shares(sizes: list[int], shares: list[float]) -> list[float]:
@@ -262,8 +276,12 @@ print("exercise 2: ok")
 # ```
 
 # %% tags=["solution"]
-broken = {"datasets": [{"id": str(work / "level1.jsonl"), "columns": ["problem", "solution"]},
-                       {"id": str(work / "level3.jsonl"), "weight": 0.1}]}
+broken = {
+    "datasets": [
+        {"id": str(work / "level1.jsonl"), "columns": ["problem", "solution"]},
+        {"id": str(work / "level3.jsonl"), "weight": 0.1},
+    ]
+}
 try:
     ScriptArguments(dataset_mixture=broken).mixture(file="recipe.yaml")
 except ConfigError as err:

@@ -59,8 +59,8 @@ class NanoSpec:
 
 NANO_KITS: dict[str, NanoSpec] = {
     "math": NanoSpec(),
-    # Programs are templated copies of the question's expression: easier than arithmetic, so fewer SFT steps.
-    "code": NanoSpec(task="code", levels=(1, 2), sft_steps=300, n_heldout=200),
+    # Programs copy the question's expression; the same 600 SFT steps as math (300 gave 15 % held-out pass rate).
+    "code": NanoSpec(task="code", levels=(1, 2), n_heldout=200),
 }
 
 

@@ -145,7 +145,8 @@ def container_command(
         return [*cmd, *extra, target, "open-r1", *inner_args(lab, profile, overrides)], child_env
 
     network = os.environ.get("OPEN_R1_CONTAINER_NETWORK") or ("none" if profile == "nano" else None)
-    cmd = [runtime, "run", "--rm", *_user_flags(runtime)]
+    # --no-healthcheck: a lab run is a batch job; the image's periodic `open-r1 doctor` is for long-lived services
+    cmd = [runtime, "run", "--rm", "--no-healthcheck", *_user_flags(runtime)]
     if network:
         cmd += ["--network", network]
     if gpus:

@@ -67,8 +67,18 @@ PROFILE_ENV = "OPEN_R1_CLUSTER_PROFILE"
 CONTAINERS = ("none", "apptainer", "pyxis")
 IMAGE_CODE_ROOT = "/opt/open-r1"  # where the images install the project (images/core/Dockerfile)
 IMAGE_CACHES = {"hf": "/cache/huggingface", "open_r1": "/cache/open-r1"}
-TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL",
-                   "DEADLINE", "PREEMPTED", "SPECIAL_EXIT"}
+TERMINAL_STATES = {
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "BOOT_FAIL",
+    "DEADLINE",
+    "PREEMPTED",
+    "SPECIAL_EXIT",
+}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -117,8 +127,11 @@ def load_cluster_profile(path: str | os.PathLike | None = None) -> ClusterProfil
     file = Path(explicit) if explicit else default_profile_path()
     if not file.is_file():
         if explicit:
-            raise ConfigError("cluster profile not found", file=str(file),
-                              fix="create it (see scripts/slurm/README.md) or drop --cluster-profile.")
+            raise ConfigError(
+                "cluster profile not found",
+                file=str(file),
+                fix="create it (see scripts/slurm/README.md) or drop --cluster-profile.",
+            )
         return ClusterProfile()
     import yaml
 
@@ -131,8 +144,9 @@ def load_cluster_profile(path: str | os.PathLike | None = None) -> ClusterProfil
             raise ConfigError(f"unknown key '{key}'", file=str(file), key=key, fix=f"use one of {sorted(known)}.")
     profile = ClusterProfile(**raw, source=str(file))
     if profile.container not in CONTAINERS:
-        raise ConfigError(f"container '{profile.container}' is not one of {CONTAINERS}", file=str(file),
-                          key="container")
+        raise ConfigError(
+            f"container '{profile.container}' is not one of {CONTAINERS}", file=str(file), key="container"
+        )
     for key in ("env",):
         if not isinstance(getattr(profile, key), dict):
             raise ConfigError("must be a mapping", file=str(file), key=key)
@@ -149,8 +163,12 @@ def load_cluster_profile(path: str | os.PathLike | None = None) -> ClusterProfil
 def _environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     env.filters["q"] = lambda value: shlex.quote(str(value))
     return env
 
@@ -177,14 +195,28 @@ def _image_ref(image: str, container: str) -> str:
 def _cache_dirs() -> tuple[Path, Path]:
     from open_r1.nano.spec import cache_root
 
-    hf = Path(os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-              / "huggingface")
+    hf = Path(
+        os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "huggingface"
+    )
     return hf, cache_root()
 
 
-def job_context(cluster: ClusterProfile, *, name: str, title: str, source: str, run_dir: Path, nodes: int,
-                gpus_per_node: int, cpus: int, memory_gb: float | None, time_limit: str | None, image: str | None,
-                requeue: bool, generated_by: str) -> dict[str, Any]:
+def job_context(
+    cluster: ClusterProfile,
+    *,
+    name: str,
+    title: str,
+    source: str,
+    run_dir: Path,
+    nodes: int,
+    gpus_per_node: int,
+    cpus: int,
+    memory_gb: float | None,
+    time_limit: str | None,
+    image: str | None,
+    requeue: bool,
+    generated_by: str,
+) -> dict[str, Any]:
     """The `job` block every template's header reads (scripts/slurm/_common.j2)."""
     container = cluster.container
     mounts: list[str] = []
@@ -195,29 +227,54 @@ def job_context(cluster: ClusterProfile, *, name: str, title: str, source: str, 
         image = None
     else:
         if not image:
-            raise ConfigError(f"container '{container}' needs an image", key="--image",
-                              fix="pass --image (a .sif file or an image reference) or set image: in the cluster "
-                                  "profile.")
+            raise ConfigError(
+                f"container '{container}' needs an image",
+                key="--image",
+                fix="pass --image (a .sif file or an image reference) or set image: in the cluster profile.",
+            )
         workdir = cluster.workdir or IMAGE_CODE_ROOT
         python = "python"
         hf, cache = _cache_dirs()
-        mounts = [f"{run_dir}:{run_dir}", f"{hf}:{IMAGE_CACHES['hf']}", f"{cache}:{IMAGE_CACHES['open_r1']}",
-                  *cluster.mounts]
+        mounts = [
+            f"{run_dir}:{run_dir}",
+            f"{hf}:{IMAGE_CACHES['hf']}",
+            f"{cache}:{IMAGE_CACHES['open_r1']}",
+            *cluster.mounts,
+        ]
         # The images point HF_HOME / OPEN_R1_CACHE at their mount points; say so explicitly, whatever the engine's
         # rules for host versus image environment.
         container_env = f"export HF_HOME={IMAGE_CACHES['hf']} OPEN_R1_CACHE={IMAGE_CACHES['open_r1']}; "
         image = _image_ref(image, container)
     mem = cluster.mem if cluster.mem is not None else (f"{int(memory_gb)}G" if memory_gb else None)
     return {
-        "name": name, "title": title, "source": source, "generated_by": generated_by,
-        "cluster_profile": cluster.source, "run_dir": str(run_dir), "log": str(run_dir / "slurm" / "job-%j.log"),
-        "nodes": nodes, "gpus_per_node": gpus_per_node, "cpus_per_task": cluster.cpus_per_task or cpus,
-        "mem": mem, "time_limit": cluster.time_limit or time_limit or "01:00:00",
-        "partition": cluster.partition, "account": cluster.account, "qos": cluster.qos,
-        "exclusive": cluster.exclusive, "requeue": requeue and cluster.requeue,
-        "signal_seconds": cluster.signal_seconds, "sbatch_extra": cluster.sbatch, "srun_extra": cluster.srun,
-        "setup": cluster.setup, "env": cluster.env, "container": container, "image": image, "mounts": mounts,
-        "workdir": workdir, "python": python, "container_env": container_env,
+        "name": name,
+        "title": title,
+        "source": source,
+        "generated_by": generated_by,
+        "cluster_profile": cluster.source,
+        "run_dir": str(run_dir),
+        "log": str(run_dir / "slurm" / "job-%j.log"),
+        "nodes": nodes,
+        "gpus_per_node": gpus_per_node,
+        "cpus_per_task": cluster.cpus_per_task or cpus,
+        "mem": mem,
+        "time_limit": cluster.time_limit or time_limit or "01:00:00",
+        "partition": cluster.partition,
+        "account": cluster.account,
+        "qos": cluster.qos,
+        "exclusive": cluster.exclusive,
+        "requeue": requeue and cluster.requeue,
+        "signal_seconds": cluster.signal_seconds,
+        "sbatch_extra": cluster.sbatch,
+        "srun_extra": cluster.srun,
+        "setup": cluster.setup,
+        "env": cluster.env,
+        "container": container,
+        "image": image,
+        "mounts": mounts,
+        "workdir": workdir,
+        "python": python,
+        "container_env": container_env,
     }
 
 
@@ -230,19 +287,26 @@ def _derived_accelerate_config(source: Path, target: Path, machines: int, proces
     from open_r1.configs import load_yaml
 
     cfg = load_yaml(source)
-    cfg.update(num_machines=machines, num_processes=processes, rdzv_backend="c10d",
-               # false: accelerate then hands torchrun the c10d endpoint (first node:port) instead of a static master
-               same_network=False)
+    cfg.update(
+        num_machines=machines,
+        num_processes=processes,
+        rdzv_backend="c10d",
+        # false: accelerate then hands torchrun the c10d endpoint (first node:port) instead of a static master
+        same_network=False,
+    )
     cfg.pop("machine_rank", None)  # per node, from $SLURM_NODEID
     import yaml
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"# Generated from {_rel(source)} for this job by open_r1/runtimes/slurm.py.\n"
-                      + yaml.safe_dump(cfg, sort_keys=True))
+    target.write_text(
+        f"# Generated from {_rel(source)} for this job by open_r1/runtimes/slurm.py.\n"
+        + yaml.safe_dump(cfg, sort_keys=True)
+    )
 
 
-def plan_train_job(lab: Any, profile: str, overrides: list[str], run_dir: Path, options: dict[str, Any],
-                   cluster: ClusterProfile) -> dict[str, Any]:
+def plan_train_job(
+    lab: Any, profile: str, overrides: list[str], run_dir: Path, options: dict[str, Any], cluster: ClusterProfile
+) -> dict[str, Any]:
     """Everything train.sbatch.j2 needs, decided here (and tested) rather than in shell."""
     from open_r1.configs import load_yaml
     from open_r1.labs import resources
@@ -254,8 +318,9 @@ def plan_train_job(lab: Any, profile: str, overrides: list[str], run_dir: Path, 
     lab_file = str(lab.folder / "lab.yaml")
     nodes = int(options.get("nodes") or res.nodes or 1)
     gpus = options.get("gpus_per_node")
-    gpus = int(gpus if gpus is not None else (cluster.gpus_per_node if cluster.gpus_per_node is not None
-                                                     else res.gpus))
+    gpus = int(
+        gpus if gpus is not None else (cluster.gpus_per_node if cluster.gpus_per_node is not None else res.gpus)
+    )
     container = options.get("container") or cluster.container
     cluster = ClusterProfile(**{**asdict(cluster), "container": container, "source": cluster.source})
     for key in ("partition", "account"):
@@ -266,31 +331,45 @@ def plan_train_job(lab: Any, profile: str, overrides: list[str], run_dir: Path, 
     vllm: dict[str, Any] = {"mode": "none", "port": cluster.vllm_port}
     if prof.launcher == "python":
         if nodes != 1:
-            raise ConfigError(f"profile '{profile}' runs one Python process (launcher: python); it cannot span "
-                              f"{nodes} nodes", file=lab_file, key=f"profiles.{profile}.launcher",
-                              fix="use --nodes 1, or a profile with launcher: accelerate.")
+            raise ConfigError(
+                f"profile '{profile}' runs one Python process (launcher: python); it cannot span {nodes} nodes",
+                file=lab_file,
+                key=f"profiles.{profile}.launcher",
+                fix="use --nodes 1, or a profile with launcher: accelerate.",
+            )
         train_nodes, per_node = 1, 1
     elif uses_vllm and nodes >= 2:
         if cluster.vllm_nodes >= nodes:
-            raise ConfigError(f"vllm_nodes ({cluster.vllm_nodes}) leaves no node to train on", key="vllm_nodes",
-                              file=cluster.source, fix=f"ask for more than {cluster.vllm_nodes} nodes.")
+            raise ConfigError(
+                f"vllm_nodes ({cluster.vllm_nodes}) leaves no node to train on",
+                key="vllm_nodes",
+                file=cluster.source,
+                fix=f"ask for more than {cluster.vllm_nodes} nodes.",
+            )
         train_nodes, per_node = nodes - cluster.vllm_nodes, max(gpus, 1)
         vllm.update(mode="node", nodes=cluster.vllm_nodes)
     elif uses_vllm:
         per_node = prof.num_processes or max(gpus - 1, 1)
         if gpus <= per_node:
-            raise ConfigError(f"vLLM server mode on one node needs a GPU beyond the {per_node} training processes "
-                              f"(GPUs per node: {gpus})", file=lab_file, key=f"profiles.{profile}.num_processes",
-                              fix="ask for --nodes 2 (a dedicated vLLM node) or lower num_processes.")
+            raise ConfigError(
+                f"vLLM server mode on one node needs a GPU beyond the {per_node} training processes "
+                f"(GPUs per node: {gpus})",
+                file=lab_file,
+                key=f"profiles.{profile}.num_processes",
+                fix="ask for --nodes 2 (a dedicated vLLM node) or lower num_processes.",
+            )
         train_nodes = 1
-        vllm.update(mode="split", gpus=",".join(str(g) for g in range(per_node, gpus)),
-                    nodes=0)
+        vllm.update(mode="split", gpus=",".join(str(g) for g in range(per_node, gpus)), nodes=0)
     else:
         train_nodes = nodes
         total = prof.num_processes or nodes * max(gpus, 1)
         if total % nodes:
-            raise ConfigError(f"{total} processes do not divide over {nodes} nodes", file=lab_file,
-                              key=f"profiles.{profile}.num_processes", fix="choose nodes that divide it.")
+            raise ConfigError(
+                f"{total} processes do not divide over {nodes} nodes",
+                file=lab_file,
+                key=f"profiles.{profile}.num_processes",
+                fix="choose nodes that divide it.",
+            )
         per_node = total // nodes
     world = train_nodes * per_node
 
@@ -299,15 +378,29 @@ def plan_train_job(lab: Any, profile: str, overrides: list[str], run_dir: Path, 
     tail = ["--config", _rel(recipe_path), "--output_dir", str(run_dir), *overrides]
     if prof.launcher == "accelerate":
         if not prof.accelerate_config:
-            raise ConfigError("launcher accelerate needs an accelerate_config", file=lab_file,
-                              key=f"profiles.{profile}.accelerate_config")
+            raise ConfigError(
+                "launcher accelerate needs an accelerate_config",
+                file=lab_file,
+                key=f"profiles.{profile}.accelerate_config",
+            )
         derived = run_dir / "slurm" / "accelerate.yaml"
-        launch = [py, "-m", "accelerate.commands.launch", "--config_file", str(derived),
-                  "--num_machines", str(train_nodes), "--num_processes", str(world)]
+        launch = [
+            py,
+            "-m",
+            "accelerate.commands.launch",
+            "--config_file",
+            str(derived),
+            "--num_machines",
+            str(train_nodes),
+            "--num_processes",
+            str(world),
+        ]
         # is_host: the first node hosts the c10d store, said explicitly rather than guessed from hostnames (the
         # guess fails on multi-homed nodes, and when several emulated nodes share one host).
-        dynamic = ('--machine_rank "$SLURM_NODEID" --main_process_ip "$HEAD_ADDR" --main_process_port "$RDZV_PORT" '
-                   '--rdzv_backend c10d --rdzv_conf "is_host=$(( SLURM_NODEID == 0 ))" --max_restarts 1')
+        dynamic = (
+            '--machine_rank "$SLURM_NODEID" --main_process_ip "$HEAD_ADDR" --main_process_port "$RDZV_PORT" '
+            '--rdzv_backend c10d --rdzv_conf "is_host=$(( SLURM_NODEID == 0 ))" --max_restarts 1'
+        )
         command = f"{shlex.join(launch)} {dynamic} {shlex.join(['-m', 'open_r1.distributed', *entry, *tail])}"
     else:
         derived = None
@@ -317,33 +410,66 @@ def plan_train_job(lab: Any, profile: str, overrides: list[str], run_dir: Path, 
         model = recipe.get("model_name_or_path")
         tp = cluster.vllm_tensor_parallel
         vllm_gpus = max(gpus, 1) if vllm["mode"] == "node" else gpus - per_node
-        serve = [py, "-m", "trl.cli.main", "vllm-serve", "--model", str(model), "--tensor_parallel_size", str(tp),
-                 "--data_parallel_size", str(max(vllm_gpus // tp, 1)), "--host", "0.0.0.0",
-                 "--port", str(cluster.vllm_port)]
+        # TRL's console script next to the interpreter (a venv or the image's PATH)
+        trl = str(Path(py).parent / "trl") if container == "none" and (Path(py).parent / "trl").exists() else "trl"
+        serve = [
+            trl,
+            "vllm-serve",
+            "--model",
+            str(model),
+            "--tensor_parallel_size",
+            str(tp),
+            "--data_parallel_size",
+            str(max(vllm_gpus // tp, 1)),
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(cluster.vllm_port),
+        ]
         if recipe.get("model_revision"):
             serve += ["--revision", str(recipe["model_revision"])]
         vllm["command"] = shlex.join(serve)
     if recipe.get("save_only_model"):
         vllm.setdefault("warnings", []).append(
             "the recipe sets save_only_model: true — checkpoints hold no optimizer state, so a preempted job "
-            "cannot resume from them (add -- --save_only_model false)")
+            "cannot resume from them (add -- --save_only_model false)"
+        )
 
     job = job_context(
-        cluster, name=f"open-r1-{lab.name}-{profile}", title=f"open-r1 lab {lab.name}, profile {profile}",
-        source=f"{_rel(lab.folder / 'lab.yaml')} + {_rel(recipe_path)}", run_dir=run_dir, nodes=nodes,
-        gpus_per_node=gpus, cpus=res.cpus, memory_gb=res.memory_gb, time_limit=res.time_limit,
-        image=options.get("image") or cluster.image or _lab_image(lab), requeue=True,
+        cluster,
+        name=f"open-r1-{lab.name}-{profile}",
+        title=f"open-r1 lab {lab.name}, profile {profile}",
+        source=f"{_rel(lab.folder / 'lab.yaml')} + {_rel(recipe_path)}",
+        run_dir=run_dir,
+        nodes=nodes,
+        gpus_per_node=gpus,
+        cpus=res.cpus,
+        memory_gb=res.memory_gb,
+        time_limit=res.time_limit,
+        image=_fill_image(options.get("image") or cluster.image or _lab_image(lab), lab),
+        requeue=True,
         generated_by=f"open-r1 lab run {lab.name} --profile {profile} --runtime slurm",
     )
-    train = {"nodes": train_nodes, "procs_per_node": per_node, "world_size": world, "command": command,
-             "rendezvous_port": cluster.rendezvous_port, "gpus": ",".join(str(g) for g in range(per_node)),
-             "accelerate_source": str(REPO_ROOT / prof.accelerate_config) if prof.accelerate_config else None,
-             "accelerate_config": str(derived) if derived else None}
+    train = {
+        "nodes": train_nodes,
+        "procs_per_node": per_node,
+        "world_size": world,
+        "command": command,
+        "rendezvous_port": cluster.rendezvous_port,
+        "gpus": ",".join(str(g) for g in range(per_node)),
+        "accelerate_source": str(REPO_ROOT / prof.accelerate_config) if prof.accelerate_config else None,
+        "accelerate_config": str(derived) if derived else None,
+    }
     return {"job": job, "train": train, "vllm": vllm, "recipe": recipe}
 
 
 def _lab_image(lab: Any) -> str | None:
-    return lab.image.format(version=__version__) if getattr(lab, "image", None) else None
+    return getattr(lab, "image", None) or None
+
+
+def _fill_image(image: str | None, lab: Any) -> str | None:
+    """`{lab}` and `{version}` in an image (the lab manifest's, or a profile's `/images/open-r1-{lab}.sif`)."""
+    return image.replace("{lab}", lab.name).replace("{version}", __version__) if image else None
 
 
 def _prepare_nano(recipe: dict[str, Any]) -> None:
@@ -370,8 +496,11 @@ def _prepare_nano(recipe: dict[str, Any]) -> None:
 def _slurm_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise ConfigError(f"`{name}` not found: this machine is not a SLURM login node", key="--runtime",
-                          fix="run on a login node, or use --dry-run to see the script, or --runtime native.")
+        raise ConfigError(
+            f"`{name}` not found: this machine is not a SLURM login node",
+            key="--runtime",
+            fix="run on a login node, or use --dry-run to see the script, or --runtime native.",
+        )
     return path
 
 
@@ -402,8 +531,9 @@ def read_attempts(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def follow(job_id: str, log_glob: Path, run_dir: Path, console: Any, poll: float = 2.0,
-           timeout: float | None = None) -> int:
+def follow(
+    job_id: str, log_glob: Path, run_dir: Path, console: Any, poll: float = 2.0, timeout: float | None = None
+) -> int:
     """Stream the job's log and wait until it has ended for good (a requeue is not an end). Returns its exit code."""
     offsets: dict[Path, int] = {}
     started = time.time()
@@ -439,8 +569,10 @@ def follow(job_id: str, log_glob: Path, run_dir: Path, console: Any, poll: float
             gone_since = None
             current = state.get("JobState")
             if current != last_state:
-                console.print(f"[dim]job {job_id}: {current} (restarts {state.get('Restarts', '0')}, "
-                              f"nodes {state.get('NodeList', '?')})")
+                console.print(
+                    f"[dim]job {job_id}: {current} (restarts {state.get('Restarts', '0')}, "
+                    f"nodes {state.get('NodeList', '?')})"
+                )
                 last_state = current
             if current in TERMINAL_STATES:
                 drain()
@@ -467,12 +599,21 @@ def collect(run_dir: Path, job_id: str | None, script: Path, plan: dict[str, Any
             continue
     job = plan["job"]
     return {
-        "job_id": job_id, "script": str(script), "nodes": job["nodes"], "gpus_per_node": job["gpus_per_node"],
-        "partition": job["partition"], "account": job["account"], "container": job["container"],
-        "image": job["image"], "cluster_profile": job["cluster_profile"],
-        "training_nodes": plan["train"]["nodes"], "processes_per_node": plan["train"]["procs_per_node"],
-        "world_size": plan["train"]["world_size"], "vllm": plan["vllm"]["mode"],
-        "attempts": read_attempts(run_dir), "ranks": ranks,
+        "job_id": job_id,
+        "script": str(script),
+        "nodes": job["nodes"],
+        "gpus_per_node": job["gpus_per_node"],
+        "partition": job["partition"],
+        "account": job["account"],
+        "container": job["container"],
+        "image": job["image"],
+        "cluster_profile": job["cluster_profile"],
+        "training_nodes": plan["train"]["nodes"],
+        "processes_per_node": plan["train"]["procs_per_node"],
+        "world_size": plan["train"]["world_size"],
+        "vllm": plan["vllm"]["mode"],
+        "attempts": read_attempts(run_dir),
+        "ranks": ranks,
     }
 
 
@@ -480,8 +621,15 @@ def collect(run_dir: Path, job_id: str | None, script: Path, plan: dict[str, Any
 # The runtime contract
 
 
-def launch(runtime: str, lab: Any, profile: str, overrides: list[str], run_dir: Path, options: dict[str, Any],
-           dry_run: bool = False) -> tuple[list[str], int]:
+def launch(
+    runtime: str,
+    lab: Any,
+    profile: str,
+    overrides: list[str],
+    run_dir: Path,
+    options: dict[str, Any],
+    dry_run: bool = False,
+) -> tuple[list[str], int]:
     from rich.console import Console
 
     from open_r1.runcard import update_run_card
@@ -491,8 +639,11 @@ def launch(runtime: str, lab: Any, profile: str, overrides: list[str], run_dir: 
     run_dir = Path(run_dir).resolve()
     plan = plan_train_job(lab, profile, list(overrides), run_dir, options, cluster)
     if options.get("image") and plan["job"]["container"] == "none":
-        raise ConfigError("--image needs a container", key="--image",
-                          fix="add --container apptainer or --container pyxis (or set container: in your profile).")
+        raise ConfigError(
+            "--image needs a container",
+            key="--image",
+            fix="add --container apptainer or --container pyxis (or set container: in your profile).",
+        )
     script = run_dir / "slurm" / "train.sbatch"
     text = render("train.sbatch.j2", **plan)
     command = ["sbatch", str(script)]
@@ -500,19 +651,27 @@ def launch(runtime: str, lab: Any, profile: str, overrides: list[str], run_dir: 
         console.print(f"[yellow]warning:[/] {warning}")
     if dry_run:
         print(text)
-        console.print(f"[dim]dry run: would write {script} (and {plan['train']['accelerate_config'] or 'no'} "
-                      "accelerate config) and submit it with sbatch; cluster profile: "
-                      f"{plan['job']['cluster_profile']}")
+        console.print(
+            f"[dim]dry run: would write {script} (and {plan['train']['accelerate_config'] or 'no'} "
+            "accelerate config) and submit it with sbatch; cluster profile: "
+            f"{plan['job']['cluster_profile']}"
+        )
         return command, 0
     _prepare_nano(plan["recipe"])
     script.parent.mkdir(parents=True, exist_ok=True)
     if plan["train"]["accelerate_config"]:
-        _derived_accelerate_config(Path(plan["train"]["accelerate_source"]), Path(plan["train"]["accelerate_config"]),
-                                   plan["train"]["nodes"], plan["train"]["world_size"])
+        _derived_accelerate_config(
+            Path(plan["train"]["accelerate_source"]),
+            Path(plan["train"]["accelerate_config"]),
+            plan["train"]["nodes"],
+            plan["train"]["world_size"],
+        )
     script.write_text(text)
     job_id = submit(script)
-    console.print(f"[bold]submitted[/] job {job_id}: {plan['job']['nodes']} node(s); script {script}; log "
-                  f"{run_dir / 'slurm' / f'job-{job_id}.log'}")
+    console.print(
+        f"[bold]submitted[/] job {job_id}: {plan['job']['nodes']} node(s); script {script}; log "
+        f"{run_dir / 'slurm' / f'job-{job_id}.log'}"
+    )
     if not cluster.follow:
         console.print(f"[dim]not following (follow: false); `tail -f {run_dir}/slurm/job-{job_id}.log`")
         return command, 0
@@ -551,33 +710,68 @@ def render_service(kind: str, args: argparse.Namespace, cluster: ClusterProfile)
     if kind == "evaluate":
         output = args.output or str(run_dir / "eval")
         context["output"] = output
-        context["command"] = (f"{open_r1} eval run --model {shlex.quote(args.model)} --benchmarks "
-                              f"{shlex.quote(args.benchmarks)} --backend vllm --output-dir {shlex.quote(output)} "
-                              f"{extra}").strip()
+        context["command"] = (
+            f"{open_r1} eval run --model {shlex.quote(args.model)} --benchmarks "
+            f"{shlex.quote(args.benchmarks)} --backend vllm --output-dir {shlex.quote(output)} "
+            f"{extra}"
+        ).strip()
     elif kind == "generate":
         if nodes != 1:
-            raise ConfigError("the generate template serves one vLLM per job", key="--nodes",
-                              fix="submit one job per dataset shard (each with its own --output).")
+            raise ConfigError(
+                "the generate template serves one vLLM per job",
+                key="--nodes",
+                fix="submit one job per dataset shard (each with its own --output).",
+            )
         output = args.output or str(run_dir / "generations.jsonl")
         tp = cluster.vllm_tensor_parallel
-        context.update(port=cluster.vllm_port, server=shlex.join(
-            [py, "-m", "vllm.entrypoints.openai.api_server", "--model", args.model, "--host", "0.0.0.0",
-             "--port", str(cluster.vllm_port), "--tensor-parallel-size", str(tp),
-             "--data-parallel-size", str(max(gpus // tp, 1))]))
-        context["client"] = (f"{open_r1} generate --base-url \"$OPEN_R1_BASE_URL\" --model {shlex.quote(args.model)} "
-                             f"--dataset {shlex.quote(args.dataset or '')} --output {shlex.quote(output)} {extra}").strip()
+        context.update(
+            port=cluster.vllm_port,
+            server=shlex.join(
+                [
+                    py,
+                    "-m",
+                    "vllm.entrypoints.openai.api_server",
+                    "--model",
+                    args.model,
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    str(cluster.vllm_port),
+                    "--tensor-parallel-size",
+                    str(tp),
+                    "--data-parallel-size",
+                    str(max(gpus // tp, 1)),
+                ]
+            ),
+        )
+        context["client"] = (
+            f'{open_r1} generate --base-url "$OPEN_R1_BASE_URL" --model {shlex.quote(args.model)} '
+            f"--dataset {shlex.quote(args.dataset or '')} --output {shlex.quote(output)} {extra}"
+        ).strip()
         if not args.dataset:
             raise ConfigError("generate needs --dataset", key="--dataset")
     elif kind == "sandbox-router":
-        context.update(port=args.port, command=(
-            f"{open_r1} sandbox serve --host 0.0.0.0 --port {args.port} {extra}").strip())
+        context.update(
+            port=args.port, command=(f"{open_r1} sandbox serve --host 0.0.0.0 --port {args.port} {extra}").strip()
+        )
     else:
-        context.update(port=args.port, command=(
-            f"{open_r1} sandbox serve --provider local --host 0.0.0.0 --port {args.port} {extra}").strip())
+        context.update(
+            port=args.port,
+            command=(f"{open_r1} sandbox serve --provider local --host 0.0.0.0 --port {args.port} {extra}").strip(),
+        )
     job = job_context(
-        cluster, name=f"open-r1-{kind}", title=f"open-r1 {kind}", source=f"scripts/slurm/{kind}.sbatch.j2",
-        run_dir=run_dir, nodes=nodes, gpus_per_node=gpus, cpus=args.cpus, memory_gb=None,
-        time_limit=args.time, image=args.image or cluster.image, requeue=kind == "generate",
+        cluster,
+        name=f"open-r1-{kind}",
+        title=f"open-r1 {kind}",
+        source=f"scripts/slurm/{kind}.sbatch.j2",
+        run_dir=run_dir,
+        nodes=nodes,
+        gpus_per_node=gpus,
+        cpus=args.cpus,
+        memory_gb=None,
+        time_limit=args.time,
+        image=args.image or cluster.image,
+        requeue=kind == "generate",
         generated_by=f"python -m open_r1.runtimes.slurm {kind}",
     )
     return render(f"{kind}.sbatch.j2", job=job, **context), run_dir / "slurm" / f"{kind}.sbatch"
@@ -586,9 +780,11 @@ def render_service(kind: str, args: argparse.Namespace, cluster: ClusterProfile)
 def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
-    parser = argparse.ArgumentParser(prog="python -m open_r1.runtimes.slurm",
-                                     description="Render (and optionally submit) the service job scripts. "
-                                                 "Training jobs: `open-r1 lab run <lab> --runtime slurm`.")
+    parser = argparse.ArgumentParser(
+        prog="python -m open_r1.runtimes.slurm",
+        description="Render (and optionally submit) the service job scripts. "
+        "Training jobs: `open-r1 lab run <lab> --runtime slurm`.",
+    )
     parser.add_argument("template", choices=SERVICES)
     parser.add_argument("--run-dir", required=True, help="where the script, logs and outputs go (shared filesystem)")
     parser.add_argument("--model", help="evaluate / generate: model folder or hub id")

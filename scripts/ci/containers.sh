@@ -12,6 +12,7 @@ want podman
 want buildah
 want runc                          # crun fails on this host (cgroups hybrid mode); see containers.conf below
 want debootstrap                   # images/debian-base.sh builds the CPU flavour's base from Debian's mirror
+want debian-archive-keyring        # ... and checks its signatures (not preinstalled on Ubuntu runners)
 want uidmap
 want slirp4netns
 want containernetworking-plugins
@@ -19,6 +20,7 @@ want golang-github-containers-common
 want catatonit
 want iptables
 want shellcheck                    # tests/images/test_lint.py lints every shell script in the repo
+python3 -c 'import ensurepip' 2>/dev/null || want python3-venv   # the tools venv below
 if [ ${#pkgs[@]} -gt 0 ]; then
   # other CI scripts may hold the dpkg lock for a moment: wait for it instead of failing
   apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null

@@ -370,7 +370,7 @@ def _comment_text(comments: list[str]) -> str:
     # labml convention: `# ### Heading` in a comment opens a titled section of notes
     heading = re.match(r"^(#{2,6})\s+(.*)$", text)
     if heading:
-        return heading.group(0) + "\n\n" + doc_to_markdown(text[heading.end():].strip("\n"))
+        return heading.group(0) + "\n\n" + doc_to_markdown(text[heading.end() :].strip("\n"))
     return doc_to_markdown(text)
 
 

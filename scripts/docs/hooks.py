@@ -61,11 +61,11 @@ def on_files(files, config, **kwargs):
         if nb is None:
             log.info(f"tutorial {tutorial.stem}: no up-to-date executed notebook in {out_dir}; rendering the source")
 
-        def resolve(target: str, page: str = tutorial.page_uri) -> str:
+        def resolve(target: str, page: str = tutorial.page_uri, name: str = tutorial.source.name) -> str:
             try:
                 uri, anchor, _ = site.resolve(target)
             except KeyError as err:
-                log.warning(f"{tutorial.source.name}: [[{target}]]: {err.args[0]}")
+                log.warning(f"{name}: [[{target}]]: {err.args[0]}")
                 return "#"
             return rel_link(page, uri, anchor).replace(".md", ".html", 1)
 

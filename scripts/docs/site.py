@@ -100,7 +100,10 @@ def rel_link(from_uri: str, to_uri: str, anchor: str | None = None) -> str:
 
 
 def md_escape_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """Text for a Markdown table cell: one line, pipes escaped, `<` escaped outside `code spans`."""
+    pieces = re.split(r"(`[^`]*`)", str(text).replace("\n", " "))
+    out = [p if i % 2 else re.sub(r"<(?!https?://)", "&lt;", p) for i, p in enumerate(pieces)]
+    return "".join(out).replace("|", "\\|")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -197,9 +200,11 @@ class ImportGraph:
                     for alias in node.names:
                         sub = f"{base}.{alias.name}"
                         found.add(sub if sub in self.modules else self._known(base))
-                elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "open_r1." in node.value:
-                    for match in re.finditer(r"open_r1(?:\.\w+)+", node.value):
-                        found.add(self._known(match.group(0)))
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    # import strings ("open_r1.labs", "open_r1.rewards.accuracy:AccuracyReward"), never prose
+                    match = re.fullmatch(r"(open_r1(?:\.\w+)+)(?::\w+)?", node.value)
+                    if match:
+                        found.add(self._known(match.group(1)))
             found.discard(None)  # type: ignore[arg-type]
             found.discard(_module_of_file(path))
             self.imports[path] = {m for m in found if m}
@@ -477,7 +482,7 @@ class Site:
             named = self.named_by(entry.path)
             rows.append(("Named by", [as_link(p) for p in named if not p.startswith("tests/")]))
             rows.append(("Tested by", [as_link(p) for p in named if p.startswith("tests/")]))
-        out = ["**Proximal** — computed from the repository at build time:", "", "| | |", "|---|---|"]
+        out = ["**Proximal** — computed from the repository at build time:", "", "| relation | files |", "|---|---|"]
         for title, items in rows:
             out.append(f"| {title} | {', '.join(items) if items else '—'} |")
         return out + [""]
@@ -493,9 +498,9 @@ class Site:
             "then the code with every comment and docstring moved beside the lines it explains. Every page is "
             "generated from the file when the site is built, so it always shows the code of this commit.",
             "",
-            "Priorities: " + ", ".join(
-                f'<span class="ann-badge ann-{p}">{p}</span> {counts[p]}' for p in PRIORITIES
-            ) + ". New to the project? Read the critical files in the order listed.",
+            "Priorities: "
+            + ", ".join(f'<span class="ann-badge ann-{p}">{p}</span> {counts[p]}' for p in PRIORITIES)
+            + ". New to the project? Read the critical files in the order listed.",
             "",
             "Code references in the docs are written `[[path:symbol]]` or `[[path:line]]` and checked when the site "
             "is built; the manifest is [`docs/key_files.yaml`](../about.md#the-key-files-manifest).",
@@ -544,7 +549,7 @@ class Site:
             "",
             "## Reproduces",
             "",
-            "| | |",
+            "| what | reference |",
             "|---|---|",
         ]
         for key, value in repro.items():
@@ -633,8 +638,10 @@ class Site:
 
     @staticmethod
     def _field_rows(cls: type, names: list[str] | None = None, used: dict[str, list[str]] | None = None) -> list[str]:
-        rows = ["| field | type | default | help |" + (" set by |" if used is not None else ""),
-                "|---|---|---|---|" + ("---|" if used is not None else "")]
+        rows = [
+            "| field | type | default | help |" + (" set by |" if used is not None else ""),
+            "|---|---|---|---|" + ("---|" if used is not None else ""),
+        ]
         fields = {f.name: f for f in dataclasses.fields(cls)}
         for name in names if names is not None else list(fields):
             f = fields[name]
@@ -666,7 +673,9 @@ class Site:
         from open_r1.configs import DatasetSpec, MixtureSpec, ScriptArguments
 
         candidates: list[tuple[str, type]] = [
-            ("ScriptArguments", ScriptArguments), ("GRPOConfig", GRPOConfig), ("SFTConfig", SFTConfig),
+            ("ScriptArguments", ScriptArguments),
+            ("GRPOConfig", GRPOConfig),
+            ("SFTConfig", SFTConfig),
             ("ModelConfig", ModelConfig),
         ]
         extra = []
@@ -682,7 +691,11 @@ class Site:
         used: dict[str, dict[str, list[str]]] = {name: {} for name, _ in candidates + extra}
         for path, mapping in recipes.items():
             label = path.removeprefix("labs/").replace("/recipes/", "/").removesuffix(".yaml")
-            link = f"[{label}]({rel_link('reference/configs.md', self.by_path[path].uri)})" if path in self.by_path else label
+            link = (
+                f"[{label}]({rel_link('reference/configs.md', self.by_path[path].uri)})"
+                if path in self.by_path
+                else label
+            )
             for key in mapping:
                 if key == "env":
                     continue
@@ -829,7 +842,8 @@ class Site:
             prose = " ".join(prose.split())
             for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z(])", prose):
                 for arxiv, sections in _cited(sentence):
-                    out[arxiv].append((sections, path, sentence))
+                    shown = sentence if len(sentence) <= 420 else sentence[:400].rsplit(" ", 1)[0] + " …"
+                    out[arxiv].append((sections, path, shown))
         return out
 
     def paper_map(self) -> str:
@@ -846,20 +860,26 @@ class Site:
             "|---|---|---|",
         ]
         for arxiv, paper in PAPERS.items():
-            out.append(f"| [{paper['title']}](#{paper['slug']}) | [{arxiv}](https://arxiv.org/abs/{arxiv}) | "
-                       f"{len(cites[arxiv])} |")
+            out.append(
+                f"| [{paper['title']}](#{paper['slug']}) | [{arxiv}](https://arxiv.org/abs/{arxiv}) | "
+                f"{len(cites[arxiv])} |"
+            )
         out.append("")
         for arxiv, paper in PAPERS.items():
-            out += [f"## {paper['title']} {{#{paper['slug']}}}", "", f"arXiv [{arxiv}](https://arxiv.org/abs/{arxiv})", ""]
+            out += [
+                f"## {paper['title']} {{#{paper['slug']}}}",
+                "",
+                f"arXiv [{arxiv}](https://arxiv.org/abs/{arxiv})",
+                "",
+            ]
             rows = sorted(cites[arxiv], key=lambda r: (_section_key(r[0]), r[1]))
             if not rows:
                 out += ["No docstring cites it yet.", ""]
                 continue
             out += ["| section | where | what the code says |", "|---|---|---|"]
             for sections, path, sentence in rows:
-                where = (f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})" if path in self.by_path
-                         else f"`{path}`")
-                text = self.autolink(md_escape_cell(sentence), uri)
+                where = f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})" if path in self.by_path else f"`{path}`"
+                text = self.autolink(sentence.replace("|", "\\|"), uri)  # already Markdown (from the parts)
                 out.append(f"| {sections or '—'} | {where} | {text} |")
             out.append("")
         return "\n".join(out)
@@ -869,20 +889,20 @@ class Site:
     def nav(self, tutorials: list[tuple[str, str]]) -> list[Any]:
         annotated: list[Any] = [{"Overview": "annotated/index.md"}]
         for group in self.groups:
-            annotated.append(
-                {group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]}
-            )
+            annotated.append({group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]})
         return [
             {"Start here": ["index.md", {"Quickstart": "start/quickstart.md"}, {"About this site": "about.md"}]},
             {"Labs": ["labs/index.md", *({lab.name: f"labs/{lab.name}.md"} for lab in self.labs)]},
             {"Annotated code": annotated},
             {"Tutorials": ["tutorials/index.md", *({title: uri} for uri, title in tutorials)]},
-            {"Reference": [
-                {"Command line": "reference/cli.md"},
-                {"Configuration": "reference/configs.md"},
-                {"Rewards": "reference/rewards.md"},
-                {"Lab table": "reference/labs.md"},
-            ]},
+            {
+                "Reference": [
+                    {"Command line": "reference/cli.md"},
+                    {"Configuration": "reference/configs.md"},
+                    {"Rewards": "reference/rewards.md"},
+                    {"Lab table": "reference/labs.md"},
+                ]
+            },
             {"Paper map": "paper-map.md"},
         ]
 
@@ -903,6 +923,10 @@ class Site:
 def _cited(sentence: str) -> list[tuple[str, str]]:
     """(arXiv id, sections) for each paper a sentence cites; a § belongs to the paper named just before it."""
     marks: list[tuple[int, str]] = []
+    # any other paper's arXiv id ends the previous paper's stretch of the sentence (its § are not ours)
+    for match in re.finditer(r"arXiv\s+(\d{4}\.\d{4,5})", sentence):
+        if match.group(1) not in PAPERS:
+            marks.append((match.start(), "other"))
     for arxiv, paper in PAPERS.items():
         for match in re.finditer(re.escape(arxiv), sentence):
             marks.append((match.start(), arxiv))
@@ -918,7 +942,11 @@ def _cited(sentence: str) -> list[tuple[str, str]]:
         # a § right after "(arXiv id" belongs to that id even when the name came first
         sections = re.findall(r"§\s?(\d+(?:\.\d+)*)", sentence[pos:stop])
         found.setdefault(arxiv, set()).update(sections)
-    return [(arxiv, ", ".join(f"§{s}" for s in sorted(secs, key=_section_key))) for arxiv, secs in found.items()]
+    return [
+        (arxiv, ", ".join(f"§{s}" for s in sorted(secs, key=_section_key)))
+        for arxiv, secs in found.items()
+        if arxiv != "other"
+    ]
 
 
 def _section_key(section: str) -> tuple:

@@ -51,6 +51,18 @@ SOURCES = REPO / "docs" / "tutorials"
 DEFAULT_OUT = REPO / "build" / "docs" / "notebooks"
 GPU_NOTICE = 'print("skipped: this cell needs a GPU (tag: gpu), and this machine has none")'
 MAX_OUTPUT_LINES = 60
+KERNEL_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' weight-loading bars follow this switch too
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+# stderr lines that are the environment talking, not the tutorial: left out of the rendered outputs
+STDERR_NOISE = re.compile(
+    r"TqdmWarning: IProgress not found|from \.autonotebook import tqdm|real_accelerator\.py.*Setting accelerator"
+    r"|^\s*warnings\.warn\(|FutureWarning|install \"ipywidgets\" for Jupyter|^support$"
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
@@ -124,11 +136,38 @@ class Execution:
     seconds: float
     skipped_gpu_cells: int
     error: str | None = None
+    cpu_seconds: float | None = None  # the kernel's and its children's CPU time: what a quiet machine would need
 
 
-def execute(tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int = 300, cwd: Path | None = None) -> Execution:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and its descendants (live ones, and the reaped ones it waited for)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15), counted from state = 0
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    if pid not in stats:
+        return None
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += stats[current][1]
+        todo += [p for p, (ppid, _) in stats.items() if ppid == current]
+    return total
+
+
+def execute(
+    tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int = 300, cwd: Path | None = None
+) -> Execution:
     """Run every cell of the tutorial in a fresh kernel; write `<out_dir>/<stem>.ipynb` even when a cell fails."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -141,23 +180,31 @@ def execute(tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int =
             cell.source = GPU_NOTICE
             skipped += 1
     workdir = Path(cwd or tempfile.mkdtemp(prefix=f"open-r1-{tutorial.stem}-"))
-    env_before = os.environ.get("OPEN_R1_TUTORIAL")
-    os.environ["OPEN_R1_TUTORIAL"] = tutorial.stem  # tutorials may shorten work under test (they read it)
+    # the kernel inherits this environment: offline, and no progress bars in the outputs (as the CLI does)
+    for name, value in KERNEL_ENV.items():
+        os.environ.setdefault(name, value)
+    # IPC (unix sockets in the work folder) rather than TCP: the kernel is reachable from this machine only
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(workdir / "kernel"))
     client = NotebookClient(
-        nb, timeout=cell_timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}},
+        nb,
+        km=km,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
         record_timing=True,
     )
     started = time.time()
     error = None
+    cpu = None
     try:
-        client.execute()
+        client.execute(cleanup_kc=False)
     except CellExecutionError as err:
         error = _ANSI.sub("", str(err))
     finally:
-        if env_before is None:
-            os.environ.pop("OPEN_R1_TUTORIAL", None)
-        else:
-            os.environ["OPEN_R1_TUTORIAL"] = env_before
+        if km.has_kernel:
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
+            cpu = _cpu_seconds(pid) if pid else None
+            km.shutdown_kernel(now=True)
     seconds = time.time() - started
     for cell in nb.cells:
         if "open_r1_source" in cell.metadata:
@@ -166,6 +213,7 @@ def execute(tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int =
     nb.metadata["open_r1"] = {
         "cache_key": cache_key(tutorial),
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1) if cpu is not None else None,
         "executed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "gpu": gpu,
@@ -177,7 +225,7 @@ def execute(tutorial: Tutorial, out_dir: Path = DEFAULT_OUT, cell_timeout: int =
     tmp = path.with_suffix(".tmp")
     nbformat.write(nb, str(tmp))
     os.replace(tmp, path)
-    return Execution(tutorial, path, seconds, skipped, error)
+    return Execution(tutorial, path, seconds, skipped, error, cpu)
 
 
 def cell_seconds(cell) -> float | None:
@@ -211,12 +259,19 @@ def _clean(text: str) -> str:
     return _ANSI.sub("", text).replace("\r\n", "\n")
 
 
+def _code(source: str) -> str:
+    """A code cell's source as readers see it: without lint directives for the tutorial file."""
+    return "\n".join(line for line in source.split("\n") if not line.startswith("# ruff: noqa"))
+
+
 def _fence(text: str, lang: str = "text", title: str | None = None) -> str:
     text = text.rstrip("\n")
     lines = text.split("\n")
     if len(lines) > MAX_OUTPUT_LINES:
         hidden = len(lines) - MAX_OUTPUT_LINES
-        lines = lines[: MAX_OUTPUT_LINES // 2] + [f"... ({hidden} lines not shown) ..."] + lines[-MAX_OUTPUT_LINES // 2 :]
+        lines = (
+            lines[: MAX_OUTPUT_LINES // 2] + [f"... ({hidden} lines not shown) ..."] + lines[-MAX_OUTPUT_LINES // 2 :]
+        )
     ticks = "````" if "```" in text else "```"
     head = f'{ticks}{lang} title="{title}"' if title else f"{ticks}{lang}"
     return f"{head}\n" + "\n".join(lines) + f"\n{ticks}"
@@ -238,9 +293,13 @@ def _outputs(cell, slug: str, index: int, files: dict[str, str | bytes]) -> list
     for k, output in enumerate(cell.get("outputs", [])):
         kind = output.get("output_type")
         if kind == "stream":
-            if output.get("name") == "stderr" and not "".join(output.get("text", "")).strip():
+            text = _clean("".join(output.get("text", "")))
+            lines = text.split("\n")
+            # DeepSpeed's accelerator notice goes to stdout from a logger: noise wherever it lands
+            text = "\n".join(ln for ln in lines if not STDERR_NOISE.search(ln))
+            if not text.strip():
                 continue
-            stream.append(_clean("".join(output.get("text", ""))))
+            stream.append(text if text.endswith("\n") else text + "\n")
             continue
         flush()
         data = output.get("data", {})
@@ -252,7 +311,11 @@ def _outputs(cell, slug: str, index: int, files: dict[str, str | bytes]) -> list
             elif "text/markdown" in data:
                 out.append("".join(data["text/markdown"]))
             elif "text/plain" in data:
-                out.append(_fence(_clean("".join(data["text/plain"])), title="result"))
+                text = "\n".join(
+                    ln for ln in _clean("".join(data["text/plain"])).split("\n") if not STDERR_NOISE.search(ln)
+                )
+                if text.strip():  # rich's live displays leave empty frames behind in a notebook
+                    out.append(_fence(text, title="result"))
         elif kind == "error":
             out.append(_fence(_clean("\n".join(output.get("traceback", []))), title="error"))
     flush()
@@ -278,7 +341,7 @@ def render_page(tutorial: Tutorial, nb, files: dict[str, str | bytes]) -> str:
             continue
         if cell.cell_type != "code":
             continue
-        code = _fence(cell.source, "python")
+        code = _fence(_code(cell.source), "python")
         outputs = _outputs(cell, slug, index, files) if nb is not None else []
         seconds = cell_seconds(cell) if nb is not None else None
         timing = f" ({seconds:.1f} s)" if seconds is not None and seconds >= 1 else ""
@@ -322,14 +385,23 @@ def _link_refs(text: str, resolve: Callable[[str], str]) -> str:
     return REF.sub(lambda m: f"[{m.group(2) or m.group(1)}]({resolve(m.group(1))})", text)
 
 
+def _site_links(text: str) -> str:
+    """Relative links to pages (`../labs/x.md#a`) as the built site's files (`../labs/x.html#a`)."""
+    return re.sub(
+        r"\]\((?!https?://)([^)\s]+?)\.md(#[^)]*)?\)", lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", text
+    )
+
+
 def to_notebook(nb, resolve: Callable[[str], str]) -> str:
     """The downloadable notebook: outputs kept, code references as links to the site, solutions folded."""
     import nbformat
 
     out = copy.deepcopy(nb)
     for cell in out.cells:
+        if cell.cell_type == "code":
+            cell.source = _code(cell.source)
         if cell.cell_type == "markdown":
-            cell.source = _link_refs(cell.source, resolve)
+            cell.source = _site_links(_link_refs(cell.source, resolve))
         if "solution" in tags(cell):
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     return nbformat.writes(out)
@@ -352,15 +424,20 @@ def to_script(nb, resolve: Callable[[str], str]) -> str:
     ]
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            text = _link_refs(cell.source, resolve)
+            text = _site_links(_link_refs(cell.source, resolve))
             lines += ["# " + line if line else "#" for line in text.split("\n")] + [""]
         elif cell.cell_type == "code":
             source = cell.metadata.get("open_r1_source", cell.source)
             if source.lstrip().startswith(("%", "!")):
                 continue  # notebook magics have no meaning in a script
             if "gpu" in tags(cell):
-                lines += ["if _has_cuda():  # GPU-only cell (tag: gpu)", _indent(source), "else:",
-                          '    print("skipped: this cell needs a GPU")', ""]
+                lines += [
+                    "if _has_cuda():  # GPU-only cell (tag: gpu)",
+                    _indent(source),
+                    "else:",
+                    '    print("skipped: this cell needs a GPU")',
+                    "",
+                ]
             else:
                 lines += [source, ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -380,8 +457,9 @@ def render(tutorial: Tutorial, nb, resolve: Callable[[str], str]) -> dict[str, s
 # Command line: python -m scripts.docs.tutorials execute [--only 03] [--out DIR] [--force]
 
 
-def execute_all(out_dir: Path = DEFAULT_OUT, only: str | None = None, force: bool = False,
-                echo: Callable[[str], None] = print) -> list[Execution]:
+def execute_all(
+    out_dir: Path = DEFAULT_OUT, only: str | None = None, force: bool = False, echo: Callable[[str], None] = print
+) -> list[Execution]:
     results = []
     for tutorial in discover():
         if only and only not in tutorial.stem:
@@ -391,7 +469,8 @@ def execute_all(out_dir: Path = DEFAULT_OUT, only: str | None = None, force: boo
             continue
         echo(f"  {tutorial.stem}: executing ...")
         result = execute(tutorial, out_dir)
-        echo(f"  {tutorial.stem}: {'FAILED' if result.error else 'ok'} in {result.seconds:.1f} s")
+        cpu = f", {result.cpu_seconds:.1f} s of CPU" if result.cpu_seconds is not None else ""
+        echo(f"  {tutorial.stem}: {'FAILED' if result.error else 'ok'} in {result.seconds:.1f} s{cpu}")
         if result.error:
             echo(result.error[-3000:])
         results.append(result)

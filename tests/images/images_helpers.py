@@ -2,7 +2,8 @@
 
 The image hierarchy mirrors images/: base (CUDA or Debian + the locked Python stack) → core (open-r1, docs, user,
 entrypoint) → one image per lab. Like jupyter/docker-stacks, each image has its own unit scripts in
-tests/images/units/<image>/, and an image also runs its ancestors' units.
+tests/images/units/<image>/, and an image also runs its ancestors' units; units/lab/ holds what every lab image
+must pass (its identity in /etc/open-r1/image.json).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "images"
 UNITS = Path(__file__).resolve().parent / "units"
-IMAGE_PARENT = {"base": None, "core": "base"}  # every lab image's parent is core
+IMAGE_PARENT = {"base": None, "core": "base", "lab": "core"}  # every lab image's parent is "lab"
 
 try:
     from tests.conftest import require_system
@@ -33,7 +34,7 @@ def lab_names() -> list[str]:
 
 
 def parent(image: str) -> str | None:
-    return IMAGE_PARENT.get(image, "core")
+    return IMAGE_PARENT.get(image, "lab")
 
 
 def unit_dirs(image: str) -> list[Path]:

@@ -51,6 +51,7 @@ WANDB_SECRET = "wandb-PLANTED-build-secret-77e0c1"
 RUN_SECRET = "hf_PLANTED-run-secret-9b3d5a0c44"
 NANO_OVERRIDES = ["--max_steps", "10", "--heldout_samples", "50"]  # CI budget; the lab's own default is 100 / 300
 MAX_SIZE_GB = 4.0 if FLAVOUR == "cpu" else 30.0
+NANO_TIMEOUT_S = float(os.environ.get("OPEN_R1_IMAGE_TEST_TIMEOUT", "1800"))
 
 
 @dataclass
@@ -162,6 +163,7 @@ def nano_run(built, tmp_path_factory, request):
     """
     root = tmp_path_factory.mktemp("nano-in-image")
     run_dir = root / "run"
+    name = f"open-r1-nano-test-{os.getpid()}"
     if os.environ.get("OPEN_R1_IMAGE_TEST_FRESH_CACHE") == "1":
         cache = root / "cache"
     else:
@@ -173,6 +175,8 @@ def nano_run(built, tmp_path_factory, request):
         "HF_HOME": str(root / "hf"),
         "HF_TOKEN": RUN_SECRET,
         "OPEN_R1_CONTAINER_NETWORK": "none",
+        # a name, so that a run killed by the timeout below does not leave its container behind
+        "OPEN_R1_CONTAINER_ARGS": f"--name {name}",
     }
     cmd = [
         sys.executable,
@@ -193,9 +197,12 @@ def nano_run(built, tmp_path_factory, request):
         *NANO_OVERRIDES,
     ]
     start = time.time()
-    result = subprocess.run(
-        ["nice", "-n", "19", *cmd], cwd=root, env=env, capture_output=True, text=True, timeout=1800
-    )
+    try:
+        result = subprocess.run(
+            ["nice", "-n", "19", *cmd], cwd=root, env=env, capture_output=True, text=True, timeout=NANO_TIMEOUT_S
+        )
+    finally:
+        podman("rm", "-f", "-t", "0", name, check=False)  # only there when the run was cut short
     return result, run_dir, round(time.time() - start, 1)
 
 

@@ -15,6 +15,7 @@ import yaml
 from images_helpers import (
     IMAGES,
     REPO,
+    UNITS,
     cuda_tag,
     lab_names,
     project_version,
@@ -268,3 +269,9 @@ def test_justfile_has_the_image_recipes():
     for recipe in ("build", "push", "pull", "sif", "image-test"):
         m = re.search(rf"^(# .+)\n{re.escape(recipe)}\b.*:", text, re.M)
         assert m, f"Justfile: no commented recipe '{recipe}'"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_lab_image_has_its_own_units(lab):
+    """docker-stacks style: each image is tested from the inside by its own scripts (plus its ancestors')."""
+    assert sorted((UNITS / lab).glob("unit_*.py")), f"tests/images/units/{lab}/ has no unit_*.py"

@@ -49,7 +49,7 @@ def pairs(cmd):
 def test_nano_command_line(env, runtime):
     cmd, child_env = command(runtime, overrides=["--max_steps", "10"], digest="sha256:abc", run_dir=env / "run")
     image = load_lab("grpo-math").image.replace("{version}", containers.__version__)
-    assert cmd[:3] == [runtime, "run", "--rm"]
+    assert cmd[:4] == [runtime, "run", "--rm", "--no-healthcheck"]
     assert ("--network", "none") in pairs(cmd)  # the nano profile is offline by design: prove it
     assert ("--shm-size", "1g") in pairs(cmd)
     assert ("-v", f"{env / 'run'}:/workspace/run") in pairs(cmd)

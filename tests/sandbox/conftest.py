@@ -23,7 +23,6 @@ os.environ["OPEN_R1_TEST_SECRET"] = SECRET
 
 def require_isolation() -> None:
     from open_r1.sandbox.local import check_isolation
-
     from tests.conftest import require_system
 
     report = check_isolation()

@@ -1,0 +1,163 @@
+"""The docs checker: the manifest, every page's four parts, every code reference, and the built site's links.
+
+WHAT
+    `check_manifest(site) -> [problem]` (files exist, at least 50, every page has WHAT/WHY/HOW/DATA FLOW, Python
+    parts come from the docstring), `check_references(site) -> [problem]` (every `[[path:symbol]]` written in the
+    docs resolves), `check_links(site_dir) -> [problem]` (every internal href/src of the built HTML points to a file
+    that exists and, with a #fragment, to an id on that page) and `check_offline(site_dir) -> [problem]` (no page
+    loads a script, stylesheet or font from the network). `python -m scripts.docs.check [SITE_DIR]` runs them all.
+
+WHY
+    Documentation that is generated can still rot: a module loses a part of its docstring, a function a tutorial
+    links to is renamed, a page links to an anchor that no longer exists. These checks make each of those a test
+    failure in the commit that caused it, with a message that names the file and the fix.
+
+HOW
+    Manifest and references use the same `Site` the build uses. Links are read from the HTML with the standard
+    library's parser; ids are collected per page, so `page.html#L-42` is checked against the ids of `page.html`.
+
+DATA FLOW
+    tests/docs/test_manifest.py and tests/docs/test_site.py → here → a list of problems (empty when all is well).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from scripts.docs.annotate import REPO
+from scripts.docs.site import REF, Site
+
+MIN_FILES = 50
+
+
+def check_manifest(site: Site) -> list[str]:
+    problems = []
+    if len(site.entries) < MIN_FILES:
+        problems.append(f"docs/key_files.yaml lists {len(site.entries)} files; at least {MIN_FILES} are required")
+    for entry in site.entries:
+        if not (site.root / entry.path).is_file():
+            problems.append(f"{entry.path}: listed in docs/key_files.yaml but does not exist (remove or fix the path)")
+            continue
+        if entry.path.endswith(".py") and entry.extra:
+            problems.append(
+                f"{entry.path}: a Python file's notes live in its module docstring; remove {sorted(entry.extra)} "
+                "from its manifest entry"
+            )
+        missing = site.missing_parts(entry)
+        if missing:
+            where = "its module docstring" if entry.path.endswith(".py") else "its header comment or manifest entry"
+            problems.append(f"{entry.path}: the page lacks {', '.join(missing)} (add them to {where})")
+        model = site.model(entry.path)
+        if not model.chunks:
+            problems.append(f"{entry.path}: the page shows no code")
+    return problems
+
+
+def reference_sources(root: Path = REPO) -> dict[str, str]:
+    """Every hand-written text that may hold code references: pages, tutorials, the manifest."""
+    out = {}
+    for path in sorted((root / "docs" / "pages").rglob("*.md")):
+        out[str(path.relative_to(root))] = path.read_text(encoding="utf-8")
+    for path in sorted((root / "docs" / "tutorials").glob("*.py")):
+        out[str(path.relative_to(root))] = path.read_text(encoding="utf-8")
+    out["docs/key_files.yaml"] = (root / "docs" / "key_files.yaml").read_text(encoding="utf-8")
+    return out
+
+
+def check_references(site: Site, extra: dict[str, str] | None = None) -> list[str]:
+    problems = []
+    texts = {**reference_sources(site.root), **(extra or {})}
+    for name, text in texts.items():
+        # references inside code are examples of the syntax, not references
+        prose = re.sub(r"```.*?```|`[^`\n]+`", "", text, flags=re.DOTALL)
+        for match in REF.finditer(prose):
+            try:
+                site.resolve(match.group(1))
+            except KeyError as err:
+                problems.append(f"{name}: [[{match.group(1)}]]: {err.args[0]}")
+    return problems
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (attribute, url)
+        self.external_assets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for key in ("id", "name"):
+            if values.get(key):
+                self.ids.add(values[key])  # type: ignore[arg-type]
+        for key in ("href", "src"):
+            url = values.get(key)
+            if url:
+                self.links.append((key, url))
+        asset = (
+            (tag == "script" and values.get("src"))
+            or (tag == "link" and values.get("href") and "stylesheet" in (values.get("rel") or ""))
+            or (tag == "img" and values.get("src"))
+        )
+        if asset and re.match(r"^(https?:)?//", asset):
+            self.external_assets.append(asset)
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def check_links(site_dir: Path) -> list[str]:
+    pages = {p: _parse(p) for p in site_dir.rglob("*.html")}
+    problems = []
+    for page, parsed in pages.items():
+        for attr, url in parsed.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith(("//", "mailto:", "data:", "javascript:")):
+                continue
+            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if parts.path.endswith("/") or (target.is_dir() and not parts.path.endswith(".html")):
+                target = target / "index.html"
+            rel = page.relative_to(site_dir)
+            if not target.exists():
+                problems.append(f"{rel}: {attr}={url!r} points to a missing file")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    problems.append(f"{rel}: {attr}={url!r}: no id '{parts.fragment}' on {target.name}")
+    return problems
+
+
+def check_offline(site_dir: Path) -> list[str]:
+    problems = []
+    for page in site_dir.rglob("*.html"):
+        for asset in _parse(page).external_assets:
+            problems.append(f"{page.relative_to(site_dir)} loads {asset} from the network")
+    for css in site_dir.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(errors="replace")):
+            problems.append(f"{css.relative_to(site_dir)} loads {url} from the network")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    site = Site(REPO)
+    problems = check_manifest(site) + check_references(site)
+    if argv:
+        site_dir = Path(argv[0])
+        problems += check_links(site_dir) + check_offline(site_dir)
+    for problem in problems:
+        print(problem)
+    print(f"{len(site.entries)} key files; {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

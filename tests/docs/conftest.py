@@ -1,0 +1,81 @@
+"""Fixtures for the docs checks: the executed tutorials and the built site, each made once per session.
+
+The tutorials run in fresh Jupyter kernels on the session's nano model (tests/conftest.py `nano_model`); the site is
+built with `mkdocs build --strict` from those executed notebooks into a temporary folder. The terminal summary
+prints what a reader of CI's log wants to know: each tutorial's time, the build time, where the screenshots are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from docs_helpers import REPO, REPORT, SCREENSHOTS
+
+
+@dataclass
+class BuiltSite:
+    path: Path
+    returncode: int
+    log: str
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def docs_site():
+    from scripts.docs.site import Site
+
+    return Site(REPO)
+
+
+@pytest.fixture(scope="session")
+def executed_tutorials(nano_model, tmp_path_factory):
+    """stem → Execution, for every tutorial, executed once (a failing cell is recorded, not raised)."""
+    from scripts.docs import tutorials as tut
+
+    out = tmp_path_factory.mktemp("notebooks")
+    results = {}
+    for tutorial in tut.discover(REPO):
+        results[tutorial.stem] = tut.execute(tutorial, out)
+    REPORT["tutorials"] = {stem: (r.seconds, r.error is None) for stem, r in results.items()}
+    return out, results
+
+
+@pytest.fixture(scope="session")
+def built_site(executed_tutorials, tmp_path_factory) -> BuiltSite:
+    from scripts.docs.build import mkdocs_env
+
+    notebooks, _ = executed_tutorials
+    site = tmp_path_factory.mktemp("site")
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(site)],
+        cwd=REPO,
+        env=mkdocs_env(notebooks),
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.time() - started
+    REPORT["build_s"] = seconds
+    return BuiltSite(site, proc.returncode, proc.stdout + proc.stderr, seconds)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not REPORT:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("docs")
+    tutorials = REPORT.get("tutorials") or {}
+    for stem, (seconds, ok) in tutorials.items():
+        write(f"tutorial {stem}: {seconds:.1f} s {'ok' if ok else 'FAILED'}")
+    if tutorials:
+        write(f"tutorials total: {sum(s for s, _ in tutorials.values()):.1f} s")
+    if "build_s" in REPORT:
+        write(f"mkdocs build --strict: {REPORT['build_s']:.1f} s")
+    if REPORT.get("screenshots"):
+        write(f"screenshots: {os.path.relpath(SCREENSHOTS, os.getcwd())}/ ({', '.join(REPORT['screenshots'])})")

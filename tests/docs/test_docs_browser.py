@@ -1,0 +1,108 @@
+"""A real browser renders the site: headless Chromium screenshots the home page, an annotated page and a tutorial,
+served by a local http.server. The screenshots are kept (build/docs/screenshots/, printed at the end of the run)."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from docs_helpers import REPORT, SCREENSHOTS
+
+from tests.conftest import require_system
+
+PAGES = {
+    # name: (path in the site, window size); tall windows show the annotated rows and the tutorial's outputs
+    "home": ("index.html", "1400,1000"),
+    "annotated-grpo": ("annotated/open_r1/train/grpo.py.html", "1600,2600"),
+    "annotated-format": ("annotated/open_r1/rewards/format.py.html", "1600,2600"),
+    "tutorial-grpo-by-hand": ("tutorials/03-grpo-by-hand.html", "1400,3200"),
+}
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(built_site):
+    assert built_site.returncode == 0, built_site.log[-3000:]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built_site.path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(url: str, out, size: str, profile) -> None:
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
+        f"--window-size={size}",
+        "--virtual-time-budget=15000",
+        f"--screenshot={out}",
+        url,
+    ]
+    subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.mark.system
+def test_chromium_renders_home_annotated_page_and_tutorial(served, tmp_path):
+    require_system("chromium", chromium() is not None, "apt-get install chromium")
+    from PIL import Image, ImageStat
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    taken = []
+    for name, (path, size) in PAGES.items():
+        out = tmp_path / f"{name}.png"
+        screenshot(f"{served}/{path}", out, size, tmp_path / "profile")
+        assert out.exists(), f"chromium wrote no screenshot of {path}"
+        image = Image.open(out).convert("L")
+        width, height = (int(v) for v in size.split(","))
+        assert image.size == (width, height), image.size
+        # a blank or error page is nearly uniform; a rendered page has text, code and colour
+        assert ImageStat.Stat(image).stddev[0] > 20, f"{path} looks blank"
+        shutil.copy(out, SCREENSHOTS / out.name)
+        taken.append(out.name)
+    REPORT["screenshots"] = taken
+
+
+@pytest.mark.system
+def test_chromium_sees_the_annotated_rows_and_search(served, tmp_path):
+    require_system("chromium", chromium() is not None, "apt-get install chromium")
+    cmd = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'p'}",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        f"{served}/annotated/open_r1/train/grpo.py.html",
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=180).stdout
+    assert dom.count('class="ann-row"') >= 3
+    assert 'id="train_grpo"' in dom and 'id="L-1' in dom
+    # Material's scripts ran: the search box is wired up
+    assert "md-search__input" in dom

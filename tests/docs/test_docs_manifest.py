@@ -1,0 +1,121 @@
+"""The key-files manifest, the four parts of every annotated page, code references, and the annotator itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scripts.docs.annotate import doc_to_markdown, load_source, split_parts
+from scripts.docs.check import check_manifest, check_references
+from scripts.docs.site import PRIORITIES, load_manifest
+
+ENTRIES, _GROUPS = load_manifest()
+
+
+def test_manifest_lists_at_least_50_files_across_the_project():
+    paths = [e.path for e in ENTRIES]
+    assert len(paths) >= 50, len(paths)
+    assert len(set(paths)) == len(paths)
+    kinds = {
+        "core training": r"^open_r1/train/",
+        "rewards": r"^open_r1/rewards/",
+        "configs and data": r"^open_r1/(configs|data)\.py$",
+        "sandbox": r"^open_r1/sandbox/",
+        "competitive programming": r"^open_r1/competitive/",
+        "lab runtimes": r"^open_r1/(labs\.py|runtimes/)",
+        "lab recipes": r"^labs/[^/]+/recipes/",
+        "accelerate configs": r"^recipes/accelerate/",
+        "SLURM templates": r"^scripts/slurm/",
+        "Dockerfiles": r"(^|/)Dockerfile$",
+        "scripts": r"^scripts/.*\.sh$|^Justfile$",
+    }
+    for kind, pattern in kinds.items():
+        assert any(re.search(pattern, p) for p in paths), f"no {kind} file in docs/key_files.yaml"
+    assert {e.priority for e in ENTRIES} <= set(PRIORITIES)
+    assert {"critical", "high", "medium", "low"} <= {e.priority for e in ENTRIES}
+
+
+def test_every_file_exists_and_its_page_is_complete(docs_site):
+    problems = check_manifest(docs_site)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.path for e in ENTRIES])
+def test_annotated_page_has_four_parts_and_code(docs_site, entry):
+    page = docs_site.annotated_page(entry)
+    for title in ("## What", "## Why", "## How", "## Data flow", "## Code"):
+        assert title in page, f"{entry.path}: no '{title}'"
+    assert "This part is missing" not in page
+    assert page.count('<div class="ann-row"') >= 1
+    assert "**Proximal**" in page
+
+
+def test_every_code_reference_resolves(docs_site):
+    generated = {uri: text for uri, text in docs_site.pages().items()}
+    problems = check_references(docs_site, extra=generated)
+    assert not problems, "\n".join(problems)
+
+
+def test_references_resolve_to_the_right_anchor(docs_site):
+    uri, anchor, _ = docs_site.resolve("open_r1/data.py:mix")
+    assert uri == "annotated/open_r1/data.py.md" and anchor == "mix"
+    model = docs_site.model("open_r1/data.py")
+    uri, anchor, _ = docs_site.resolve(f"open_r1/data.py:{model.symbols['mix']}")
+    assert anchor == f"L-{model.symbols['mix']}"
+    _, anchor, _ = docs_site.resolve("labs/grpo-math/recipes/nano.yaml:loss_type")
+    assert anchor and anchor.startswith("L-")
+    for bad, reason in [
+        ("open_r1/data.py:no_such_function", "defines no symbol"),
+        ("open_r1/data.py:100000", "lines, not"),
+        ("open_r1/no_such_file.py", "no file"),
+        ("pyproject.toml:project", "no annotated page"),
+    ]:
+        with pytest.raises(KeyError, match=reason):
+            docs_site.resolve(bad)
+    text, errors = docs_site.resolve_refs("see [[open_r1/data.py:mix]] and `[[not/a/ref]]`", "index.md")
+    assert "](annotated/open_r1/data.py.md#mix)" in text and not errors
+
+
+def test_split_parts_reads_both_spellings():
+    block = "Title line.\n\nWHAT\n    one\n    two\n\nWHY\n    because\n\nHOW\n    so\n\nDATA FLOW\n    a → b\n"
+    summary, parts = split_parts(block)
+    assert summary == "Title line." and parts == {
+        "what": "one\ntwo",
+        "why": "because",
+        "how": "so",
+        "data_flow": "a → b",
+    }
+    inline = "Title.\n\nWHAT: starts here\ncontinues\n\nWHY: r\n\nHOW: h\n\nDATA FLOW: d\n"
+    assert split_parts(inline)[1]["what"] == "starts here\ncontinues"
+
+
+def test_doc_to_markdown_keeps_words_and_structure():
+    text = (
+        "Intro with <think> and a__dunder:\n"
+        "  - item one\n    continued\n  - item two\n\n"
+        "    A_i = (r_i - mean) / std\n\n"
+        "==========  =====\nname        what\n==========  =====\n"
+    )
+    md = doc_to_markdown(text)
+    assert "&lt;think>" in md and r"a\_\_dunder" in md
+    assert "\n\n- item one\ncontinued\n- item two" in md
+    assert "```text\nA_i = (r_i - mean) / std\n```" in md
+    assert "| name | what |" in md
+
+
+def test_python_pages_move_comments_and_docstrings_beside_the_code(tmp_path):
+    (tmp_path / "m.py").write_text(
+        '"""Mod.\n\nWHAT\n    w\n\nWHY\n    y\n\nHOW\n    h\n\nDATA FLOW\n    d\n"""\n\nimport os\n\n\n'
+        '# why this constant\nLIMIT = 3\n\n\ndef f(x):\n    """Doc of f."""\n    # step one\n    y = x + 1\n'
+        "    return y  # trailing comment stays\n"
+    )
+    model = load_source("m.py", tmp_path)
+    assert set(model.parts) == {"what", "why", "how", "data_flow"}
+    notes = [c.note for c in model.chunks]
+    assert "why this constant" in notes and "Doc of f." in notes and "step one" in notes
+    shown = model.shown_lines
+    lines = model.lines
+    assert not any(lines[n - 1].lstrip().startswith(("#", '"""')) for n in shown)
+    assert any("trailing comment stays" in lines[n - 1] for n in shown)
+    assert model.symbols["f"] == lines.index("def f(x):") + 1 and model.symbols["LIMIT"]
