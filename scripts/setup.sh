@@ -20,7 +20,11 @@ echo "setup: creating $venv (torch $(cat requirements/torch-version.txt) + hash-
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install --upgrade pip >/dev/null
 "${pip[@]}" install ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==$(cat requirements/torch-version.txt)"
-"${pip[@]}" install --require-hashes --no-deps -r requirements/lock.txt
+# No build isolation: the few sdists in the lock (deepspeed, jieba) build against the torch installed above, never
+# against a second torch that pip would otherwise fetch into a temporary build environment. DS_BUILD_OPS=0: DeepSpeed
+# compiles its ops just in time, on first use, instead of at install.
+"${pip[@]}" install setuptools wheel >/dev/null
+DS_BUILD_OPS=0 "${pip[@]}" install --require-hashes --no-deps --no-build-isolation -r requirements/lock.txt
 "${pip[@]}" install --no-deps --no-build-isolation -e . 2>/dev/null || "${pip[@]}" install --no-deps -e .
 "$venv/bin/python" -c "import open_r1, torch, trl; print(f'setup: open-r1 ready (torch {torch.__version__}, trl {trl.__version__})')" >&2
 echo "$want" > "$stamp"

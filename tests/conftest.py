@@ -59,6 +59,7 @@ def isolation() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolation_for_sandbox_users(request) -> None:
-    """Tests under tests/competitive and the code rewards run model-written programs: they need isolation too."""
-    if "competitive" in request.node.path.parts or request.node.get_closest_marker("sandbox"):
+    """Tests under tests/sandbox and tests/competitive run untrusted programs: they need the isolated sandbox."""
+    parts = request.node.path.parts
+    if "competitive" in parts or "sandbox" in parts or request.node.get_closest_marker("sandbox"):
         request.getfixturevalue("isolation")

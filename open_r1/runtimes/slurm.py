@@ -67,6 +67,7 @@ PROFILE_ENV = "OPEN_R1_CLUSTER_PROFILE"
 CONTAINERS = ("none", "apptainer", "pyxis")
 IMAGE_CODE_ROOT = "/opt/open-r1"  # where the images install the project (images/core/Dockerfile)
 IMAGE_CACHES = {"hf": "/cache/huggingface", "open_r1": "/cache/open-r1"}
+REQUEUE_GRACE = 300.0  # seconds a requeued job may look ended before SLURM shows it pending again
 TERMINAL_STATES = {
     "COMPLETED",
     "FAILED",
@@ -576,10 +577,14 @@ def follow(
                 last_state = current
             if current in TERMINAL_STATES:
                 drain()
+                attempts = [a for a in read_attempts(run_dir) if str(a.get("job")) == job_id]
+                if attempts and attempts[-1]["preempted"] and time.time() - float(attempts[-1]["end"]) < REQUEUE_GRACE:
+                    # The script asked for a requeue: an end seen now is the old run's, not the job's.
+                    time.sleep(poll)
+                    continue
                 code, _, sig = state.get("ExitCode", "1:0").partition(":")
                 if current == "COMPLETED":
                     return 0
-                attempts = [a for a in read_attempts(run_dir) if str(a.get("job")) == job_id]
                 if attempts and attempts[-1]["exit"]:
                     return int(attempts[-1]["exit"])
                 return int(code) or (128 + int(sig or 0)) or 1

@@ -14,6 +14,9 @@ want g++
 
 # --- cluster (scripts/slurm, open_r1/runtimes/slurm.py): see scripts/ci/slurm.sh
 
+# --- docs (tests/docs/test_docs_browser.py): headless Chromium renders the built site and takes the screenshots
+want chromium
+
 if [ ${#pkgs[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null

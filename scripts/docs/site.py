@@ -435,7 +435,8 @@ class Site:
             f'<span class="ann-facts">{entry.group} · {lines} lines · {model.language}</span>',
             "",
         ]
-        if model.summary:
+        # a header comment's first paragraph is both summary and WHAT: show it once
+        if model.summary and not parts.get("what", "").startswith(model.summary[:60]):
             out += [f'<div class="ann-summary" markdown>\n\n{link(model.summary)}\n\n</div>', ""]
         for key in PARTS:
             out += [f"## {PART_TITLES[key]}", ""]
@@ -559,9 +560,9 @@ class Site:
             "## Run it",
             "",
             "```bash",
-            f"just lab {lab.name}                                   # profile auto: full with a GPU, else nano",
-            f"just lab {lab.name} --profile nano -- --max_steps 20  # recipe overrides after --",
-            f"open-r1 lab show {lab.name}                           # the manifest, resolved",
+            f"just lab {lab.name}                                   # auto: full with a GPU, else nano",
+            f"just lab {lab.name} --profile nano -- --max_steps 20  # overrides after --",
+            f"open-r1 lab show {lab.name}                           # the resolved manifest",
             "```",
             "",
             f"Entrypoint: `open-r1 {lab.entrypoint}`. Image: `{lab.image}`.",

@@ -107,10 +107,13 @@ class MiniCluster:
             (self.root / "spool" / node).mkdir(parents=True)
         (self.root / "state").mkdir()
         (self.root / "log").mkdir()
+        # cred_expire: a requeued job becomes eligible again only after the job credentials of its previous run
+        # expire (default 120 s, so that a late step cannot start on the new run); 10 s keeps the preemption test
+        # short while keeping SLURM's own protection.
         auth = (
-            ["AuthType=auth/munge", "CredType=cred/munge", f"AuthInfo=socket={munge_socket}"]
+            ["AuthType=auth/munge", "CredType=cred/munge", f"AuthInfo=socket={munge_socket},cred_expire=10"]
             if munge_socket
-            else ["AuthType=auth/none", "CredType=cred/none"]
+            else ["AuthType=auth/none", "CredType=cred/none", "AuthInfo=cred_expire=10"]
         )
         r = self.root
         lines = [
