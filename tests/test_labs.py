@@ -83,9 +83,17 @@ def test_schema_rejects_bad_manifests(labs_copy, edit, key):
     assert key in str(err.value) or f"'{key}'" in str(err.value) or key in str(err.value).replace("'", "")
 
 
-def test_planned_lab_says_where_it_is_tracked():
-    with pytest.raises(ConfigError, match=r"not runnable yet: see issue #\d+"):
-        run_lab("fsdp-32b", profile="nano")
+def test_planned_lab_says_where_it_is_tracked(labs_copy):
+    path = labs_copy / "grpo-math" / "lab.yaml"
+    manifest = yaml.safe_load(path.read_text())
+    manifest.update(status="planned", issue=42)
+    path.write_text(yaml.safe_dump(manifest))
+    with pytest.raises(ConfigError, match=r"not runnable yet: see issue #42"):
+        run_lab("grpo-math", profile="nano")
+    manifest.pop("issue")
+    path.write_text(yaml.safe_dump(manifest))
+    with pytest.raises(ConfigError, match="must name the issue"):
+        load_lab("grpo-math")
 
 
 def test_unknown_lab_lists_the_real_ones():

@@ -118,7 +118,7 @@ def test_preemption_requeues_and_resumes_to_the_same_result(fsdp_job, tmp_path):
         job = _job_id(run_dir)
         # Training has begun (the trap is installed long before): warn the batch script as SLURM would near the
         # time limit (--signal=B:USR1@<s>).
-        deadline = time.time() + 300
+        deadline = time.time() + 600
         while not (run_dir / "slurm" / "ranks" / "attempt0-rank0.json").exists():
             assert proc.poll() is None and time.time() < deadline, (tmp_path / "runner.log").read_text()[-3000:]
             time.sleep(0.2)

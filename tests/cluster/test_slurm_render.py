@@ -42,9 +42,9 @@ def no_user_profile(monkeypatch, tmp_path):
     monkeypatch.delenv(slurm.PROFILE_ENV, raising=False)
 
 
-@pytest.mark.parametrize("lab", ["distill", "fsdp-32b", "grpo-code", "grpo-math"])
+@pytest.mark.parametrize("lab", ["distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval"])
 @pytest.mark.parametrize("profile", ["nano", "full"])
-def test_every_training_lab_renders_valid_bash_from_its_manifest(lab, profile, tmp_path):
+def test_every_lab_renders_valid_bash_from_its_manifest(lab, profile, tmp_path):
     text, plan = render_lab(lab, profile, tmp_path)
     assert_valid_bash(text, tmp_path)
     res = resources(load_lab(lab), profile)
