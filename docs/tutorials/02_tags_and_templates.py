@@ -180,6 +180,10 @@ for name, p in variants.items():
 # the `prefill_think=True` variant accepts it. A recipe whose template prefills must set
 # `reward_params: {format: {prefill_think: true}}` — or every completion scores 0.
 #
+# With `enable_thinking=False` the prompt already holds an empty think block, a situation the nano model never saw
+# in training: what it writes then is not the template it learned. A switch in a template is only as good as the
+# training data that used it — Qwen3's models were trained in both modes; this one in one.
+#
 # ## Deep dive
 #
 # **Why tags as tokens at all?** BPE could spell `<think>` as `<`, `think`, `>`; then the format costs several

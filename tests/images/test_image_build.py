@@ -61,6 +61,7 @@ class BuiltImage:
     sha_tag: str
     build_s: float
     lab: str
+    revision: str  # HEAD when the build started (the lead may commit while the tests run)
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +69,7 @@ def built(tmp_path_factory) -> BuiltImage:
     require_podman()
     log = tmp_path_factory.mktemp("image-build") / "build.log"
     env = {**os.environ, "ENGINE": "podman", "HF_TOKEN": BUILD_SECRET, "WANDB_API_KEY": WANDB_SECRET}
+    revision = git_sha()
     start = time.time()
     with open(log, "w") as err:
         result = subprocess.run(
@@ -85,7 +87,7 @@ def built(tmp_path_factory) -> BuiltImage:
             f"images/build.sh {LAB} --flavour {FLAVOUR} failed:\n" + "".join(log.read_text().splitlines(True)[-40:])
         )
     tag, sha_tag = result.stdout.split()[-2:]
-    return BuiltImage(tag, sha_tag, build_s, LAB)
+    return BuiltImage(tag, sha_tag, build_s, LAB, revision)
 
 
 def inspect(tag: str) -> dict:
@@ -110,7 +112,7 @@ def test_metadata(built):
         "org.open-r1.cuda": CUDA,
         "org.open-r1.torch": torch_version(),
         "org.opencontainers.image.version": project_version(),
-        "org.opencontainers.image.revision": git_sha(),
+        "org.opencontainers.image.revision": built.revision,
     }
     assert {k: labels.get(k) for k in expected} == expected
     assert labels["org.opencontainers.image.source"].startswith("https://")
@@ -132,11 +134,21 @@ def test_unit(built, unit):
         "OPEN_R1_EXPECT_TORCH": torch_version(),
         "OPEN_R1_EXPECT_LAB": built.lab,
         "OPEN_R1_EXPECT_VERSION": project_version(),
-        "OPEN_R1_EXPECT_REVISION": git_sha(),
+        "OPEN_R1_EXPECT_REVISION": built.revision,
         "OPEN_R1_EXPECT_CUDA": CUDA,
         "OPEN_R1_EXPECT_DOCS": ",".join(docs_files),
     }
-    args = ["run", "--rm", "--network", "none", "--entrypoint", "python", "-v", f"{UNITS}:/units:ro"]
+    args = [
+        "run",
+        "--rm",
+        "--no-healthcheck",
+        "--network",
+        "none",
+        "--entrypoint",
+        "python",
+        "-v",
+        f"{UNITS}:/units:ro",
+    ]
     for key, value in expect.items():
         args += ["-e", f"{key}={value}"]
     result = podman(*args, built.tag, f"/units/{unit.relative_to(UNITS)}", timeout=600, check=False)
@@ -216,7 +228,7 @@ def test_nano_lab_runs_inside_offline_and_the_run_card_comes_out(built, nano_run
     assert command[:2] == ["podman", "run"] and ["--network", "none"] == command[command.index("--network") :][:2]
     assert card["image"]["lab"] == built.lab and card["image"]["torch"] == torch_version()
     assert card["image"]["digest"].startswith("sha256:")
-    assert card["git"]["sha"] == git_sha()
+    assert card["git"]["sha"] == built.revision
     assert card["packages"]["torch"].startswith(torch_version())
     assert card["metrics"]["heldout_after"]["n"] == 50
     report = REPO / "build" / "image-test" / f"{built.lab}-{FLAVOUR}-nano.json"
@@ -270,7 +282,15 @@ def _proxy_ca_lines(built: BuiltImage) -> list[bytes]:
     if not host_bundle.is_file():
         return []
     image_bundle = podman(
-        "run", "--rm", "--network", "none", "--entrypoint", "cat", built.tag, "/etc/ssl/certs/ca-certificates.crt"
+        "run",
+        "--rm",
+        "--no-healthcheck",
+        "--network",
+        "none",
+        "--entrypoint",
+        "cat",
+        built.tag,
+        "/etc/ssl/certs/ca-certificates.crt",
     ).stdout
 
     def certs(text: str) -> set[str]:
@@ -292,4 +312,5 @@ def test_no_secret_in_any_layer_label_or_run_card(built, nano_run, tmp_path):
     assert not any(s.decode() in metadata for s in secrets)
     card = (run_dir / "run_card.json").read_text()
     assert RUN_SECRET not in card and BUILD_SECRET not in card
-    assert "HF_TOKEN" not in json.loads(card)["lab"]["command"][-1]
+    command = json.loads(card)["lab"]["command"]
+    assert ["-e", "HF_TOKEN"] in [command[i : i + 2] for i in range(len(command))], "HF_TOKEN not passed by name"
