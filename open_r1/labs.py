@@ -177,7 +177,8 @@ def train_command(lab: LabManifest, profile: str, output_dir: Path, overrides: l
     entry = shlex.split(lab.entrypoint)
     tail = ["--config", str(lab.recipe_path(profile)), "--output_dir", str(output_dir), *overrides]
     if prof.launcher == "accelerate":
-        launch = ["accelerate", "launch"]
+        # `python -m accelerate.commands.launch`, not the `accelerate` script: the venv need not be on PATH.
+        launch = [sys.executable, "-m", "accelerate.commands.launch"]
         if prof.accelerate_config:
             launch += ["--config_file", str(REPO_ROOT / prof.accelerate_config)]
         if prof.num_processes:
@@ -266,7 +267,11 @@ def _precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
     config_class = {"grpo": GRPOConfig, "sft": SFTConfig}.get(kind)
     if config_class is None:
         return
-    parse_recipe(config_class, str(lab.recipe_path(profile)), [*overrides, "--output_dir", "/tmp/open-r1-precheck"])
+    # A login node or laptop has no GPU: TRL refuses bf16 there, but the job itself runs where GPUs are. The
+    # precheck only needs the recipe to parse, so it switches mixed precision off for itself alone.
+    no_gpu = [] if has_gpu() else ["--bf16", "false", "--fp16", "false"]
+    parse_recipe(config_class, str(lab.recipe_path(profile)),
+                 [*overrides, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"])
 
 
 def _print_summary(console: Any, card: dict[str, Any]) -> None:

@@ -105,7 +105,7 @@ def test_commands_per_launcher(tmp_path):
     nano = train_command(load_lab("grpo-math"), "nano", tmp_path, ["--max_steps", "3"])
     assert nano[1:5] == ["-m", "open_r1", "train", "grpo"] and nano[-2:] == ["--max_steps", "3"]
     full = train_command(load_lab("grpo-math"), "full", tmp_path, [])
-    assert full[:2] == ["accelerate", "launch"] and "--config_file" in full
+    assert full[1:3] == ["-m", "accelerate.commands.launch"] and "--config_file" in full
     assert full[full.index("--config_file") + 1].endswith("recipes/accelerate/zero2.yaml")
 
 

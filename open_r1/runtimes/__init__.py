@@ -2,7 +2,7 @@
 
 Each runtime is a module `open_r1.runtimes.<name>` with one function:
 
-    launch(lab, profile, overrides, run_dir, options, dry_run) -> (command, exit_code)
+    launch(runtime, lab, profile, overrides, run_dir, options, dry_run) -> (command, exit_code)
 
 `command` is what was (or, with `dry_run`, would be) executed, for the banner and the run card; `exit_code` is the
 job's. `options` holds the runtime flags of `open-r1 lab run` (image, nodes, gpus_per_node, partition, account,

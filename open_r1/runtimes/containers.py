@@ -24,7 +24,8 @@ HOW
     - Network: the nano profile runs with `--network none` (it is offline by design, and this proves it); the full
       profile needs the hub. `OPEN_R1_CONTAINER_NETWORK` overrides; `OPEN_R1_CONTAINER_ARGS` adds engine flags.
     - GPUs (profiles whose resources ask for them): Docker `--gpus all`, Podman CDI `--device nvidia.com/gpu=all`,
-      Apptainer `--nv`; a 16 GB /dev/shm for NCCL and data loaders.
+      Apptainer `--nv`; a 16 GB /dev/shm for NCCL and data loaders. `--no-healthcheck`: the image's periodic
+      `open-r1 doctor` is for long-lived services (compose), not for a batch job.
     - The image: `--image`, else `$OPEN_R1_IMAGE`, else the lab manifest's `image:` with `{version}` filled in and
       the registry replaced by `$OPEN_R1_REGISTRY` when set. Its digest goes to the run card (OPEN_R1_IMAGE_DIGEST).
 
@@ -65,6 +66,12 @@ RUN_DIR = "/workspace/run"  # where the host run folder appears inside the conta
 CACHE_DIR = "/cache/open-r1"  # $OPEN_R1_CACHE inside the image
 HF_HOME = "/cache/huggingface"  # $HF_HOME inside the image
 DEFAULT_REGISTRY = "ghcr.io/open-r1-labs"
+# Labs whose rewards run untrusted code in the local bubblewrap sandbox inside the container (their images install
+# bubblewrap; tests/images checks both ways). bwrap needs user namespaces and its own /proc, which the engines'
+# default seccomp/AppArmor profiles and masked /proc paths forbid: these flags give them back to the container, and
+# bwrap's isolation is then what stands between the untrusted program and the trainer.
+SANDBOX_LABS = ("grpo-code", "ioi-eval")
+SANDBOX_SECURITY_OPTS = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
 SHM_SIZE_GPU = "16g"  # NCCL and data loader workers use /dev/shm; the engines' 64 MB default is far too small
 SHM_SIZE_CPU = "1g"
 
@@ -145,13 +152,15 @@ def container_command(
         return [*cmd, *extra, target, "open-r1", *inner_args(lab, profile, overrides)], child_env
 
     network = os.environ.get("OPEN_R1_CONTAINER_NETWORK") or ("none" if profile == "nano" else None)
-    # --no-healthcheck: a lab run is a batch job; the image's periodic `open-r1 doctor` is for long-lived services
     cmd = [runtime, "run", "--rm", "--no-healthcheck", *_user_flags(runtime)]
     if network:
         cmd += ["--network", network]
     if gpus:
         cmd += ["--gpus", "all"] if runtime == "docker" else ["--device", "nvidia.com/gpu=all"]
     cmd += ["--shm-size", SHM_SIZE_GPU if gpus else SHM_SIZE_CPU]
+    if lab.name in SANDBOX_LABS:
+        for opt in SANDBOX_SECURITY_OPTS:
+            cmd += ["--security-opt", opt]
     for inside, host in mounts.items():
         cmd += ["-v", f"{host}:{inside}"]
     for name in passthrough:

@@ -8,6 +8,13 @@ from typing import Any
 
 def _run(kind: str, args: argparse.Namespace) -> int:
     import json
+    import os
+
+    from open_r1.distributed import install
+
+    # Trainer hooks for multi-process runs (preemption, FSDP final save, FSDP on CPU); each is inert unless its
+    # environment variable or launch mode asks for it (see open_r1.distributed).
+    install()
 
     from open_r1.configs import parse_recipe
     from open_r1.runcard import write_run_card
@@ -23,6 +30,8 @@ def _run(kind: str, args: argparse.Namespace) -> int:
     overrides = list(args.unknown) + list(args.passthrough)
     script_args, training_args, model_args = parse_recipe(config_class, args.config, overrides)
     summary = entry(script_args, training_args, model_args, recipe_path=args.config, resume=not args.no_resume)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0  # one run card per run: only the main process has the held-out scores
     write_run_card(
         training_args.output_dir, kind=f"train {kind}", recipe=args.config, overrides=overrides,
         configs={"script": script_args, "training": training_args, "model": model_args}, metrics=summary,

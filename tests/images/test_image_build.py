@@ -49,7 +49,8 @@ CUDA = "none" if FLAVOUR == "cpu" else base_cuda_version()
 BUILD_SECRET = "hf_PLANTED-build-secret-4f9c2a7e1d"
 WANDB_SECRET = "wandb-PLANTED-build-secret-77e0c1"
 RUN_SECRET = "hf_PLANTED-run-secret-9b3d5a0c44"
-NANO_OVERRIDES = ["--max_steps", "10", "--heldout_samples", "50"]  # CI budget; the lab's own default is 100 / 300
+# CI budget for grpo-math (its recipe says 100 steps, 300 held-out problems); other labs run their nano recipe as is
+NANO_OVERRIDES = ["--max_steps", "10", "--heldout_samples", "50"] if LAB == "grpo-math" else []
 # a leak check, not a budget: CPU grpo-math is ~2.3 GB, the labs with lighteval's venv ~4.4 GB
 MAX_SIZE_GB = 5.5 if FLAVOUR == "cpu" else 30.0
 NANO_TIMEOUT_S = float(os.environ.get("OPEN_R1_IMAGE_TEST_TIMEOUT", "1800"))
@@ -174,6 +175,10 @@ def nano_run(built, tmp_path_factory, request):
     happen inside. OPEN_R1_IMAGE_TEST_FRESH_CACHE=1 starts from an empty cache instead, so the image also builds the
     nano model itself (several minutes more on 2 cores).
     """
+    from open_r1.labs import load_lab
+
+    if load_lab(built.lab).status != "runnable":
+        return None  # a planned lab has no nano run yet (its image is still built and tested)
     root = tmp_path_factory.mktemp("nano-in-image")
     run_dir = root / "run"
     name = f"open-r1-nano-test-{os.getpid()}"
@@ -220,6 +225,8 @@ def nano_run(built, tmp_path_factory, request):
 
 
 def test_nano_lab_runs_inside_offline_and_the_run_card_comes_out(built, nano_run):
+    if nano_run is None:
+        pytest.skip(f"lab {built.lab} is planned, not runnable")
     result, run_dir, wall = nano_run
     assert result.returncode == 0, f"nano lab failed in the image:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     card = json.loads((run_dir / "run_card.json").read_text())
@@ -230,7 +237,8 @@ def test_nano_lab_runs_inside_offline_and_the_run_card_comes_out(built, nano_run
     assert card["image"]["digest"].startswith("sha256:")
     assert card["git"]["sha"] == built.revision
     assert card["packages"]["torch"].startswith(torch_version())
-    assert card["metrics"]["heldout_after"]["n"] == 50
+    if LAB == "grpo-math":
+        assert card["metrics"]["heldout_after"]["n"] == 50
     report = REPO / "build" / "image-test" / f"{built.lab}-{FLAVOUR}-nano.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
@@ -238,7 +246,7 @@ def test_nano_lab_runs_inside_offline_and_the_run_card_comes_out(built, nano_run
             {
                 "wall_s": wall,
                 "heldout_before": card["metrics"].get("heldout_before"),
-                "heldout_after": card["metrics"]["heldout_after"],
+                "heldout_after": card["metrics"].get("heldout_after"),
             },
             indent=2,
         )
@@ -301,7 +309,6 @@ def _proxy_ca_lines(built: BuiltImage) -> list[bytes]:
 
 
 def test_no_secret_in_any_layer_label_or_run_card(built, nano_run, tmp_path):
-    _, run_dir, _ = nano_run
     archive = tmp_path / "image.tar"
     podman("save", "--format", "docker-archive", "-o", str(archive), built.tag, timeout=1200)
     secrets = [BUILD_SECRET.encode(), WANDB_SECRET.encode(), RUN_SECRET.encode()]
@@ -310,7 +317,9 @@ def test_no_secret_in_any_layer_label_or_run_card(built, nano_run, tmp_path):
     assert not hits, f"secrets or the build's proxy CA found in the image: {hits[:5]}"
     metadata = podman("image", "inspect", built.tag).stdout + podman("history", "--no-trunc", built.tag).stdout
     assert not any(s.decode() in metadata for s in secrets)
-    card = (run_dir / "run_card.json").read_text()
+    if nano_run is None:
+        return
+    card = (nano_run[1] / "run_card.json").read_text()
     assert RUN_SECRET not in card and BUILD_SECRET not in card
     command = json.loads(card)["lab"]["command"]
     assert ["-e", "HF_TOKEN"] in [command[i : i + 2] for i in range(len(command))], "HF_TOKEN not passed by name"

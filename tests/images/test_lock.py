@@ -19,6 +19,7 @@ from packaging.version import Version
 GPU_LOCK = IMAGES / "base" / "requirements-gpu.lock"
 OVERRIDES = IMAGES / "base" / "gpu-overrides.txt"
 TRL_VLLM_RANGE = (Version("0.22"), Version("0.32"))  # TRL 1.16 supports vllm 0.22-0.31
+GPU_EXTRAS = ("deepspeed", "vllm", "docs", "e2b", "morph")  # pyproject extras images/lock.sh compiles in
 
 
 def parse_lock(path) -> dict[str, tuple[str, list[str]]]:
@@ -115,10 +116,14 @@ def test_gpu_stack_versions(gpu_lock):
     vllm = Version(gpu_lock["vllm"][0])
     assert TRL_VLLM_RANGE[0] <= vllm < TRL_VLLM_RANGE[1], f"vllm {vllm} is outside TRL 1.16's range 0.22-0.31"
     extras = pyproject()["project"]["optional-dependencies"]
-    for extra in ("vllm", "deepspeed"):
+    excepted = overrides()
+    for extra in GPU_EXTRAS:
         for raw in extras[extra]:
             req = Requirement(raw)
-            assert req.specifier.contains(gpu_lock[canonicalize_name(req.name)][0]), f"{raw} vs GPU lock"
+            name = canonicalize_name(req.name)
+            assert name in gpu_lock, f"{raw} (extra '{extra}') is missing from the GPU lock (run images/lock.sh)"
+            if name not in excepted:
+                assert req.specifier.contains(gpu_lock[name][0], prereleases=True), f"{raw} vs GPU lock"
     for name in ("deepspeed", "trl", "transformers", "accelerate", "peft", "liger-kernel", "math-verify", "einops"):
         assert name in gpu_lock, f"{name} is missing from the GPU lock"
 
@@ -148,3 +153,8 @@ def test_lighteval_env_is_separate_and_keeps_its_pins():
         assert "torch" not in lock, "lighteval's lock must borrow the base's torch, not bring its own"
         assert not any(n.startswith("nvidia-") for n in lock)
         assert Version(lock["xxhash"][0]) < Version("4")
+
+
+def test_lock_script_compiles_the_extras_these_tests_check():
+    named = re.findall(r"--extra (\w+)", (IMAGES / "lock.sh").read_text())
+    assert set(named) == set(GPU_EXTRAS), named

@@ -198,6 +198,10 @@ def test_compose_docs_and_sandbox_services():
     assert services["sandbox"]["command"][:2] == ["sandbox", "serve"]
     assert "bubblewrap" in (IMAGES / "grpo-code" / "Dockerfile").read_text()  # the sandbox image can isolate
     assert "grpo-code" in services["sandbox"]["image"]
+    from open_r1.runtimes.containers import SANDBOX_LABS, SANDBOX_SECURITY_OPTS
+
+    for name in ("sandbox", *SANDBOX_LABS):  # what bubblewrap needs inside a container, as the runner passes it
+        assert set(services[name]["security_opt"]) == set(SANDBOX_SECURITY_OPTS), name
 
 
 def test_compose_config_validates():

@@ -154,3 +154,17 @@ def test_missing_engine_is_a_clear_error(env, monkeypatch):
     monkeypatch.setenv("PATH", str(env / "empty"))
     with pytest.raises(ConfigError, match="'apptainer' is not installed here"):
         containers.launch("apptainer", load_lab("grpo-math"), "nano", [], env / "run", {}, dry_run=False)
+
+
+def test_sandbox_labs_get_the_security_options_bubblewrap_needs(env):
+    code = command("podman", lab="grpo-code")[0]
+    for opt in containers.SANDBOX_SECURITY_OPTS:
+        assert ("--security-opt", opt) in pairs(code)
+    assert "--security-opt" not in command("podman")[0]  # grpo-math runs no untrusted code
+
+
+def test_sandbox_labs_are_the_images_with_bubblewrap():
+    from images_helpers import IMAGES, lab_names
+
+    with_bwrap = {lab for lab in lab_names() if "bubblewrap" in (IMAGES / lab / "Dockerfile").read_text()}
+    assert with_bwrap == set(containers.SANDBOX_LABS)
