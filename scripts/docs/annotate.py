@@ -255,7 +255,7 @@ def doc_to_markdown(text: str) -> str:
             while block and not block[-1].strip():
                 block.pop()
             code = textwrap.dedent("\n".join(block))
-            out += ["", f"```{_guess_block_language(code)}", code, "```", ""]
+            out += ["", f"{_ticks(code)}{_guess_block_language(code)}", code, _ticks(code), ""]
             literal_next = False
             continue
         if not line.strip():
@@ -273,7 +273,8 @@ def doc_to_markdown(text: str) -> str:
             while i < len(lines) and lines[i].strip():
                 block.append(lines[i].rstrip())
                 i += 1
-            out += ["", "```pycon", textwrap.dedent("\n".join(block)), "```", ""]
+            code = textwrap.dedent("\n".join(block))
+            out += ["", f"{_ticks(code)}pycon", code, _ticks(code), ""]
             continue
         section = _SECTION.match(line)
         if section and i + 1 < len(lines) and _indent(lines[i + 1]) > _indent(line):
@@ -312,17 +313,32 @@ def _google_section(lines: list[str], i: int, title: str, out: list[str]) -> int
             break
         if _indent(line) < base:
             break
-        if _indent(line) == base:
-            entry = re.match(r"^\s*([\w*]+)(\s*\([^)]*\))?:\s*(.*)$", line)
-            if entry:
-                out.append(f"- `{entry.group(1)}`{entry.group(2) or ''}: {_escape_text(entry.group(3))}")
-            else:
-                out.append("- " + _escape_text(line.strip()))
+        if line.lstrip().startswith(">>>"):  # a doctest inside the section (Example:)
+            block = []
+            while i < len(lines) and lines[i].strip() and _indent(lines[i]) >= base:
+                block.append(lines[i].rstrip())
+                i += 1
+            code = textwrap.dedent("\n".join(block))
+            out += ["", f"{_ticks(code)}pycon", code, _ticks(code), ""]
+            continue
+        entry = (
+            re.match(r"^\s*([\w*]+(?:,\s*[\w*]+)*)(\s*\([^)]*\))?:\s+(.*)$", line) if _indent(line) == base else None
+        )
+        if entry:
+            out.append(f"- `{entry.group(1)}`{entry.group(2) or ''}: {_escape_text(entry.group(3))}")
+        elif _indent(line) == base and not out[-1].startswith("- "):
+            out.append("- " + _escape_text(line.strip()))
         else:
-            out.append(_escape_text(line.strip()))
+            out.append(_escape_text(line.strip()))  # continues the entry above
         i += 1
     out.append("")
     return i
+
+
+def _ticks(code: str) -> str:
+    """A fence longer than any run of backticks inside the code (doctests often hold a ``` block)."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _guess_block_language(code: str) -> str:
@@ -581,7 +597,8 @@ def code_html(model: SourceModel, chunk: Chunk, rendered: list[str]) -> str:
     for number in chunk.lines:
         gap = " ann-gap" if previous is not None and number != previous + 1 else ""
         rows.append(
-            f'<span class="ann-line{gap}" id="L-{number}"><a class="ann-ln" href="#L-{number}">{number}</a>'
+            # the number is drawn by CSS (attr(data-n)), so copying the code copies no line numbers
+            f'<span class="ann-line{gap}" id="L-{number}"><a class="ann-ln" href="#L-{number}" data-n="{number}"></a>'
             f"{rendered[number - 1]}</span>"
         )
         previous = number
@@ -590,7 +607,8 @@ def code_html(model: SourceModel, chunk: Chunk, rendered: list[str]) -> str:
 
 
 def heading_id(symbol: str, taken: set[str]) -> str:
-    base = re.sub(r"[^\w-]", "-", symbol)
+    # `__` would be read as bold before attr_list sees the id: FormatReward.__init__ -> FormatReward-init
+    base = re.sub(r"_{2,}", "", re.sub(r"[^\w-]", "-", symbol)).strip("-") or "symbol"
     ident = base if base not in taken else f"sym-{base}"
     taken.add(ident)
     return ident

@@ -98,11 +98,11 @@ class _Links(HTMLParser):
             url = values.get(key)
             if url:
                 self.links.append((key, url))
-        asset = (
-            (tag == "script" and values.get("src"))
-            or (tag == "link" and values.get("href") and "stylesheet" in (values.get("rel") or ""))
-            or (tag == "img" and values.get("src"))
-        )
+        asset = None
+        if tag in ("script", "img", "iframe"):
+            asset = values.get("src")
+        elif tag == "link" and {"stylesheet", "preload", "icon"} & set((values.get("rel") or "").split()):
+            asset = values.get("href")
         if asset and re.match(r"^(https?:)?//", asset):
             self.external_assets.append(asset)
 
@@ -114,6 +114,7 @@ def _parse(path: Path) -> _Links:
 
 
 def check_links(site_dir: Path) -> list[str]:
+    site_dir = site_dir.resolve()
     pages = {p: _parse(p) for p in site_dir.rglob("*.html")}
     problems = []
     for page, parsed in pages.items():
@@ -121,7 +122,12 @@ def check_links(site_dir: Path) -> list[str]:
             parts = urlsplit(url)
             if parts.scheme or url.startswith(("//", "mailto:", "data:", "javascript:")):
                 continue
-            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if not parts.path:
+                target = page
+            elif parts.path.startswith("/"):  # root-relative (Material's 404 page): from the site's root
+                target = (site_dir / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / unquote(parts.path)).resolve()
             if parts.path.endswith("/") or (target.is_dir() and not parts.path.endswith(".html")):
                 target = target / "index.html"
             rel = page.relative_to(site_dir)

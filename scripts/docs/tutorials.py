@@ -326,7 +326,8 @@ def render_page(tutorial: Tutorial, nb, files: dict[str, str | bytes]) -> str:
     meta = nb.metadata.get("open_r1", {}) if nb is not None else {}
     source_nb = nb if nb is not None else read(tutorial)
     slug = tutorial.slug
-    lines: list[str] = []
+    # code cells are up to 119 characters wide: the page takes the width the left navigation would use
+    lines: list[str] = ["---", "wide: true", "hide:", "  - navigation", "---", ""]
     title_done = False
     for index, cell in enumerate(source_nb.cells):
         cell_tags = tags(cell)

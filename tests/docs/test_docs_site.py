@@ -19,6 +19,19 @@ def test_strict_build_passes(built_site):
     assert not warnings, "\n".join(warnings)
 
 
+def test_no_markup_leaks_into_the_pages(built_site):
+    """A heading whose {#id} attr_list failed, or a [[reference]] left unresolved, shows up as raw text."""
+    leaks = []
+    for page in built_site.path.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if re.search(r"<h[1-6][^>]*>[^<]*\{#", text):
+            leaks.append(f"{page.relative_to(built_site.path)}: a heading with a raw {{#id}}")
+        prose = re.sub(r"<(pre|code)[^>]*>.*?</\1>", "", text, flags=re.DOTALL)
+        if "[[" in re.sub(r"<script.*?</script>", "", prose, flags=re.DOTALL):
+            leaks.append(f"{page.relative_to(built_site.path)}: an unresolved [[reference]]")
+    assert not leaks, "\n".join(leaks[:20])
+
+
 def test_every_internal_link_and_anchor_resolves(built_site):
     problems = check_links(built_site.path)
     assert not problems, "\n".join(problems[:50])
