@@ -1,7 +1,17 @@
 """The `open-r1` command: one tree of subcommands, each owned by the module that implements it.
 
-Every subsystem exposes `register(subparsers)`; this file only wires them together so that `open-r1 --help`
-shows the whole product and each module keeps its own arguments next to its own code.
+WHAT
+    `main(argv)` parses `open-r1 <command> ...` and calls the chosen leaf's `func(args) -> exit code`; project errors
+    (`OpenR1Error`) become one `error: ...` line and exit code 2.
+WHY
+    One entry point for every stage of the R1 recipe (arXiv 2501.12948 §2: distillation, GRPO, evaluation) keeps the
+    Justfile, images and SLURM templates calling the same command. Each subsystem registers its own arguments, so
+    options live next to the code that reads them.
+HOW
+    `SUBCOMMANDS` maps names to modules with `register(subparsers)`, imported lazily; everything after a bare `--` is
+    passed through as recipe overrides; leaves that accept `--field value` overrides set `accepts_unknown`.
+DATA FLOW
+    shell / Justfile / container entrypoint → here → open_r1.labs, open_r1.train, open_r1.nano, ... → run folders.
 """
 
 from __future__ import annotations

@@ -1,4 +1,16 @@
-"""`open-r1 nano build | eval | sample`: the nano-R1 kit from the command line."""
+"""`open-r1 nano build | eval | sample`: the nano-R1 kit from the command line.
+
+WHAT
+    `build` makes (or finds cached) a nano model, `eval` scores any model on held-out nano problems, `sample` prints
+    problems with the teacher's traces.
+WHY
+    The nano profile (a model built here, no hub) is what lets the R1 pipeline (arXiv 2501.12948 §2.3–2.4) run on a
+    laptop; these commands make its pieces inspectable one by one.
+HOW
+    Thin wrappers over open_r1.nano.build.build, open_r1.nano.evaluate.evaluate_model and open_r1.nano.tasks.
+DATA FLOW
+    CLI → nano kit → cache folder / printed JSON scores.
+"""
 
 from __future__ import annotations
 
