@@ -15,11 +15,11 @@ from docs_helpers import REPORT, SCREENSHOTS
 from tests.conftest import require_system
 
 PAGES = {
-    # name: (path in the site, window size); tall windows show the annotated rows and the tutorial's outputs
-    "home": ("index.html", "1400,1000"),
-    "annotated-grpo": ("annotated/open_r1/train/grpo.py.html", "1600,2600"),
-    "annotated-format": ("annotated/open_r1/rewards/format.py.html", "1600,2600"),
-    "tutorial-grpo-by-hand": ("tutorials/03-grpo-by-hand.html", "1400,3200"),
+    # name: (path in the site, window size, dark); tall windows show the annotated rows and the tutorial's outputs
+    "home": ("index.html", "1400,1000", False),
+    "annotated-grpo": ("annotated/open_r1/train/grpo.py.html", "1600,2600", False),
+    "annotated-format-dark": ("annotated/open_r1/rewards/format.py.html", "1600,2600", True),
+    "tutorial-grpo-by-hand": ("tutorials/03-grpo-by-hand.html", "1400,3200", False),
 }
 
 
@@ -43,7 +43,7 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def screenshot(url: str, out, size: str, profile) -> None:
+def screenshot(url: str, out, size: str, profile, dark: bool = False) -> None:
     cmd = [
         chromium(),
         "--headless",
@@ -60,6 +60,8 @@ def screenshot(url: str, out, size: str, profile) -> None:
         f"--screenshot={out}",
         url,
     ]
+    if dark:  # the reader's system asks for dark: the palette follows (prefers-color-scheme)
+        cmd.insert(-1, "--blink-settings=preferredColorScheme=0")
     subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
 
 
@@ -70,15 +72,19 @@ def test_chromium_renders_home_annotated_page_and_tutorial(served, tmp_path):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     taken = []
-    for name, (path, size) in PAGES.items():
+    for name, (path, size, dark) in PAGES.items():
         out = tmp_path / f"{name}.png"
-        screenshot(f"{served}/{path}", out, size, tmp_path / "profile")
+        # a fresh profile per page: Material remembers a palette in local storage, which would beat the media query
+        screenshot(f"{served}/{path}", out, size, tmp_path / f"profile-{name}", dark)
         assert out.exists(), f"chromium wrote no screenshot of {path}"
         image = Image.open(out).convert("L")
         width, height = (int(v) for v in size.split(","))
         assert image.size == (width, height), image.size
         # a blank or error page is nearly uniform; a rendered page has text, code and colour
-        assert ImageStat.Stat(image).stddev[0] > 20, f"{path} looks blank"
+        stat = ImageStat.Stat(image)
+        assert stat.stddev[0] > 20, f"{path} looks blank"
+        # the dark palette really applies (a dark page), the light one too
+        assert (stat.mean[0] < 110) if dark else (stat.mean[0] > 150), (name, stat.mean[0])
         shutil.copy(out, SCREENSHOTS / out.name)
         taken.append(out.name)
     REPORT["screenshots"] = taken
