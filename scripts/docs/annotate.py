@@ -460,7 +460,8 @@ def _python_model(path: str, text: str) -> SourceModel:
             # top-level code after a class or function body belongs to no symbol: open a plain row
             cur = Chunk()
             chunks.append(cur)
-        if line.strip() or cur.has_code:
+        # blank lines are kept inside code, not where a docstring was taken out
+        if line.strip() or (cur.has_code and (i - 1) not in drop):
             cur.lines.append(i)
         i += 1
     model.chunks = _tidy(chunks, lines)

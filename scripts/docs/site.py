@@ -654,7 +654,7 @@ class Site:
                 default = "required"
             type_name = getattr(f.type, "__name__", None) or str(f.type).replace("typing.", "")
             help_text = " ".join(str(f.metadata.get("help", "")).split())
-            row = f"| `{name}` | `{md_escape_cell(type_name)}` | `{md_escape_cell(default)}` | {md_escape_cell(help_text)} |"
+            row = f"| `{name}` | {md_escape_cell(type_name)} | `{default.replace('|', '¦')}` | {md_escape_cell(help_text)} |"
             if used is not None:
                 row += f" {', '.join(used.get(name, []))} |"
             rows.append(row)
