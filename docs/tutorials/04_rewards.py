@@ -110,9 +110,9 @@ for name, value in zip(completions, combined.tolist(), strict=True):
 # %% [markdown]
 # ### Reward hacking on the nano model
 #
-# The nano model already writes the format on almost every problem (its distillation taught it: 99.7 % of greedy and
-# about 98 % of sampled answers), but gets only about a third of the answers right. Train it with GRPO for a few
-# steps on the **format reward alone**, as a recipe would:
+# The nano model already writes the format on almost every problem (its distillation taught it; its build card
+# records the held-out scores, printed below), but gets only about a third of the answers right. Train it with GRPO
+# for a few steps on the **format reward alone**, as a recipe would:
 
 # %%
 import json
@@ -137,6 +137,14 @@ def short_grpo(reward_funcs, reward_weights, steps=5):
     logs = [json.loads(line) for line in open(f"{out}/metrics.jsonl")]
     return summary, [row for row in logs if "reward" in row]
 
+
+from open_r1.nano.build import ensure_nano_model
+
+card = json.loads((ensure_nano_model("nano://math") / "nano_card.json").read_text())["heldout"]
+print(
+    f"nano://math: format {card['format']:.1%} greedy, {card['sampled_format']:.1%} sampled; "
+    f"accuracy {card['accuracy']:.1%} greedy, {card['sampled_accuracy']:.1%} sampled\n"
+)
 
 summary, logs = short_grpo(["format"], [1.0])
 for row in logs:

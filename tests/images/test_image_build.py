@@ -146,6 +146,8 @@ UNIT_FILES = [p for folder in unit_dirs(LAB) for p in sorted(folder.glob("unit_*
 def test_unit(built, unit, tmp_path):
     # the docs list can be long (a built site): it goes in as a file, not an environment variable
     (tmp_path / "docs.txt").write_text("\n".join(baked_docs()))
+    tmp_path.chmod(0o755)  # the units run as the image's user (1000), not as the caller
+    (tmp_path / "docs.txt").chmod(0o644)
     expect = {
         "OPEN_R1_EXPECT_TORCH": torch_version(),
         "OPEN_R1_EXPECT_LAB": built.lab,
