@@ -1,5 +1,14 @@
 """`open-r1 competitive`: score submissions, write the ioi-eval report, verify the bundled problem set, patch code.
 
+WHAT
+    Subcommands score, report, ioi-eval, verify and patch over open_r1.competitive.
+WHY
+    IOI/Codeforces judging (arXiv 2501.12948 §3 competitive-programming evaluation) must be runnable by hand, not only inside a lab.
+HOW
+    Each leaf parses its arguments and calls the engine (ioi, codeforces, report, patcher, lab).
+DATA FLOW
+    open-r1 CLI → here → open_r1.competitive.* → rich tables, report folders, run cards.
+
     open-r1 competitive score labs/ioi-eval/problems/ioi/subarray my.cpp
     open-r1 competitive score labs/ioi-eval/problems/codeforces/divisor sol.py
     open-r1 competitive score labs/ioi-eval/problems/ioi/subarray generations.jsonl     # best-of-N table

@@ -1,5 +1,14 @@
 """Shared plumbing for every reward: reading completions, lining up dataset columns, the callable base class.
 
+WHAT
+    Completion reading, column alignment and the callable reward base class.
+WHY
+    Every reward of arXiv 2501.12948 §2.2.2 sees TRL's call convention; one shared layer keeps them consistent.
+HOW
+    Callable objects (picklable, named) normalise completions and kwargs, then score per sample.
+DATA FLOW
+    open_r1.rewards.* subclass it → TRL GRPOTrainer calls the instances → rewards/<name>/mean metrics.
+
 Rewards are callable *objects* rather than closures so that they pickle (TRL's async rollout worker and
 `multiprocessing` both need that) and so that each one carries its registry name as `__name__`, which TRL uses as
 the metric key (`rewards/<name>/mean`).

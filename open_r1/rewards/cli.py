@@ -1,5 +1,14 @@
 """`open-r1 rewards`: list the registered rewards, score a file of completions with any of them.
 
+WHAT
+    Subcommands list and score over the reward registry.
+WHY
+    Rule-based rewards (arXiv 2501.12948 §2.2.2) must be inspectable on real completions before they steer training.
+HOW
+    list reads REWARD_REGISTRY; score builds rewards with get_reward_funcs and applies them to a JSONL file.
+DATA FLOW
+    open-r1 CLI → here → open_r1.rewards registry → per-sample table, summary, optional scored JSONL.
+
     open-r1 rewards list
     open-r1 rewards score --rewards accuracy,format --input completions.jsonl
     open-r1 rewards score --rewards cosine --param cosine.max_len=200 --input c.jsonl --output scored.jsonl
