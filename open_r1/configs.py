@@ -94,7 +94,14 @@ class ScriptArguments:
     heldout_dataset: str | None = field(
         default=None, metadata={"help": "Held-out problems scored before and after training (nano labs)."}
     )
-    heldout_samples: int = field(default=300, metadata={"help": "How many held-out problems to score."})
+    heldout_samples: int = field(
+        default=300, metadata={"help": "How many held-out problems to score (0 skips the held-out evaluation)."}
+    )
+
+    @property
+    def heldout_enabled(self) -> bool:
+        """Score held-out problems before and after training: a held-out set is named and the sample count is > 0."""
+        return bool(self.heldout_dataset) and self.heldout_samples > 0
 
     def mixture(self, file: str | None = None) -> MixtureSpec | None:
         if self.dataset_mixture is None:
@@ -246,6 +253,37 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
+# transformers 5.18 renamed `gradient_checkpointing*` to `activation_checkpointing*` (the old names stay as deprecated
+# aliases). Recipes use the new names; the GPU images pin transformers 5.17 (vLLM caps it), where only the old
+# names exist, so a recipe key or override is translated to whatever the installed TrainingArguments has.
+RENAMED_TRAINING_FIELDS = {
+    "activation_checkpointing": "gradient_checkpointing",
+    "activation_checkpointing_kwargs": "gradient_checkpointing_kwargs",
+}
+
+
+def training_field(config_class: type, name: str) -> str:
+    """`name`, or its pre-5.18 spelling when `config_class` (a TrainingArguments subclass) only knows that one."""
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    old = RENAMED_TRAINING_FIELDS.get(name)
+    return old if name not in fields and old in fields else name
+
+
+def adapt_renamed_fields(config_class: type, config: dict[str, Any], overrides: list[str]) -> list[str]:
+    """Rename new-style keys in `config` (in place) and in `--key` overrides for an older `config_class`."""
+    for name in RENAMED_TRAINING_FIELDS:
+        target = training_field(config_class, name)
+        if target != name and name in config:
+            config[target] = config.pop(name)
+    adapted = []
+    for arg in overrides:
+        key, sep, value = arg[2:].partition("=") if arg.startswith("--") else ("", "", "")
+        if key in RENAMED_TRAINING_FIELDS:
+            arg = f"--{training_field(config_class, key)}{sep}{value}"
+        adapted.append(arg)
+    return adapted
+
+
 def parse_recipe(
     trainer_config_class: type,
     config_path: str | None,
@@ -264,6 +302,8 @@ def parse_recipe(
             raise ConfigError("must be a mapping of NAME: value", file=config_path, key="env")
         for name, value in env.items():
             os.environ[str(name)] = str(value)
+    overrides = adapt_renamed_fields(trainer_config_class, config, list(overrides or []))
+    if config_path is not None:
         check_recipe_keys(config, classes, config_path)
     parser = TrlParser(classes)
     parser.set_defaults_with_config(**config)

@@ -272,7 +272,8 @@ def gather() -> Facts:
     for dist in metadata.distributions():
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         wanted = {p.lower().replace("_", "-") for p in STACK}
-        if name in wanted:
+        # The first distribution on sys.path is the one `import` loads (a PYTHONPATH overlay shadows site-packages).
+        if name in wanted and name not in facts.packages:
             facts.packages[name] = dist.version
             facts.requirements[name] = list(dist.requires or [])
     if "flash-attn" in facts.packages:

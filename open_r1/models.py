@@ -74,7 +74,7 @@ def model_init_kwargs(model_args: Any, training_args: Any) -> dict[str, Any]:
     }
     if getattr(model_args, "attn_implementation", None):
         kwargs["attn_implementation"] = model_args.attn_implementation
-    if getattr(training_args, "activation_checkpointing", False):
+    if getattr(training_args, "activation_checkpointing", getattr(training_args, "gradient_checkpointing", False)):
         kwargs["use_cache"] = False
     return kwargs
 

@@ -1,5 +1,13 @@
 """Benchmark the competitive judge: compile once per submission vs a naive compile-per-test baseline.
 
+WHAT: judges the bundled IOI/Codeforces reference solutions with the real engine and with a naive baseline.
+WHY: `ioi_code`/`cf_code` rewards (and the ioi-eval lab) judge thousands of submissions × tests; compiling a C++
+    submission costs far more than running one test, so the IOI-style "compile once, run every test" is what makes
+    competitive-programming rewards affordable in an RL loop (OlympicCoder / open-r1 IOI work).
+HOW: three modes in one run (below), same sandbox provider and worker count; only compile reuse and early stop vary.
+DATA FLOW: labs/ioi-eval/problems → submissions → `competitive.judge` (local sandbox) → verdicts and timings →
+    a rich table and, with --json, a machine-readable report.
+
     python scripts/bench_competitive.py                      # 50 submissions, 2 workers
     python scripts/bench_competitive.py --submissions 20 --workers 4 --json bench.json
 

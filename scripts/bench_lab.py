@@ -1,5 +1,12 @@
 """Benchmark a whole lab run the way a user starts it: wall time and peak memory of the process tree.
 
+WHAT: runs `open-r1 lab run <lab> --profile nano` (optionally from an empty nano cache) and measures it.
+WHY: the labs promise "minutes on a laptop" (nano profile) — a promise only a measurement of the real command can
+    keep; timed unit tests would be flaky on shared CI machines, so the figure comes from this script.
+HOW: the lab runs as a child process; a sampler thread sums /proc RSS over its process tree every 0.1 s.
+DATA FLOW: lab name + overrides → subprocess `open-r1 lab run` → run folder → run card's held-out metrics + wall
+    time + peak RSS → one JSON line on stdout.
+
     python scripts/bench_lab.py grpo-math            # empty nano cache: includes the nano build
     python scripts/bench_lab.py grpo-math --warm     # reuse the cache in $OPEN_R1_CACHE
 

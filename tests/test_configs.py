@@ -135,3 +135,36 @@ def test_cli_prints_one_clean_line(tmp_path, capsys):
     assert main(["train", "grpo", "--config", path]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "lerning_rate" in err[0]
+
+
+def test_heldout_samples_zero_skips_the_heldout_evaluation(tmp_path):
+    data = rows_file(tmp_path, [{"problem": "1+1", "solution": "$2$"}])
+    recipe = BASE + f"dataset_name: {data}\nheldout_dataset: nano://math/heldout\n"
+    script, _, _ = parse_recipe(GRPOConfig, write(tmp_path, recipe), [])
+    assert script.heldout_enabled
+    script, _, _ = parse_recipe(GRPOConfig, write(tmp_path, recipe), ["--heldout_samples", "0"])
+    assert not script.heldout_enabled
+
+
+def test_checkpointing_keys_follow_the_installed_transformers():
+    """The GPU images pin transformers 5.17 (vLLM caps it), whose TrainingArguments only knows the pre-5.18 names."""
+    import dataclasses
+
+    from open_r1.configs import adapt_renamed_fields, training_field
+
+    @dataclasses.dataclass
+    class OldTrainingArguments:
+        gradient_checkpointing: bool = False
+        gradient_checkpointing_kwargs: dict | None = None
+
+    config = {"activation_checkpointing": True, "activation_checkpointing_kwargs": {"use_reentrant": False}}
+    overrides = adapt_renamed_fields(OldTrainingArguments, config, ["--activation_checkpointing", "false",
+                                                                    "--activation_checkpointing_kwargs={}"])
+    assert config == {"gradient_checkpointing": True, "gradient_checkpointing_kwargs": {"use_reentrant": False}}
+    assert overrides == ["--gradient_checkpointing", "false", "--gradient_checkpointing_kwargs={}"]
+    # With today's names present (transformers >= 5.18, this environment) nothing is renamed.
+    assert training_field(GRPOConfig, "activation_checkpointing") == "activation_checkpointing"
+    config = {"activation_checkpointing": True}
+    assert adapt_renamed_fields(GRPOConfig, config, ["--activation_checkpointing", "true"]) == [
+        "--activation_checkpointing", "true"]
+    assert config == {"activation_checkpointing": True}

@@ -1,12 +1,19 @@
 """Lab runtimes: where a lab's command runs — natively, in a container, or as a SLURM job.
 
-Each runtime is a module `open_r1.runtimes.<name>` with one function:
+WHAT: the dispatch from a runtime name to its module. Each runtime is a module `open_r1.runtimes.<name>` with one
+function:
 
     launch(runtime, lab, profile, overrides, run_dir, options, dry_run) -> (command, exit_code)
 
 `command` is what was (or, with `dry_run`, would be) executed, for the banner and the run card; `exit_code` is the
 job's. `options` holds the runtime flags of `open-r1 lab run` (image, nodes, gpus_per_node, partition, account,
 container, cluster_profile), unset ones as None. The native runtime lives in open_r1.labs itself.
+
+WHY: the design's "same code path at every scale": a lab is one `open-r1 train …` command; only the wrapper around
+it changes (docker/podman run of the lab image, `apptainer exec --nv`, an sbatch script with srun).
+HOW: a lazy import per runtime, so the SLURM and container code (and their checks) load only when asked for.
+DATA FLOW: `open-r1 lab run --runtime X` → `labs.run_lab` → `launch()` here → `containers.launch` or
+`slurm.launch` → the same `open-r1 train …` inside → run folder (bind-mounted back for containers).
 """
 
 from __future__ import annotations

@@ -1,4 +1,14 @@
-"""`open-r1 train sft|grpo`: the training entrypoints (see sft.py and grpo.py)."""
+"""`open-r1 train sft|grpo`: the training entrypoints (see sft.py and grpo.py).
+
+WHAT: the command-line glue shared by both trainers: parse the recipe, train, write the run card.
+WHY: R1's pipeline is SFT on reasoning traces (§2.3.3, distillation §2.4) followed by GRPO (§2.2); both stages share
+    the recipe format, the checks that run before the model loads, and one run card per run.
+HOW: `register()` adds `train sft` and `train grpo` (recipe `--config`, free-form `--key value` overrides, `--no-resume`);
+    `_run` installs the distributed hooks, parses with `configs.parse_recipe`, calls the entry and, on rank 0 only,
+    writes the run card.
+DATA FLOW: YAML recipe + overrides → (ScriptArguments, SFTConfig|GRPOConfig, ModelConfig) → `train_sft`/`train_grpo`
+    → checkpoints, metrics.jsonl, eval_results.json → `runcard.write_run_card` → run_card.json / RUN_CARD.md.
+"""
 
 from __future__ import annotations
 

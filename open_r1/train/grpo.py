@@ -14,8 +14,9 @@ WHY
         A_i = (r_i - mean(r_1..r_G)) / std(r_1..r_G)          (scale_rewards="group")
 
     and maximises the clipped surrogate min(ρ_t A_i, clip(ρ_t, 1-ε, 1+ε) A_i) minus β·KL(π_θ‖π_ref), where
-    ρ_t = π_θ(o_t|q,o_<t) / π_old(o_t|q,o_<t). TRL implements the loss variants (grpo, dr_grpo from arXiv 2503.20783,
-    dapo from arXiv 2503.14476 §3.3 token-level averaging); this module does not re-implement any of it. What it
+    ρ_t = π_θ(o_t|q,o_<t) / π_old(o_t|q,o_<t). TRL implements the loss variants (grpo; dr_grpo from arXiv
+    2503.20783 §3.1, no per-sequence length or std normalisation; dapo from arXiv 2503.14476 §3.3, token-level
+    averaging); this module does not re-implement any of it. What it
     adds is what TRL leaves to the user: data → prompts, named rewards with parameters, resume, a final save that
     stops at EOS, live metrics, and before/after held-out scores for the run card.
 
@@ -68,7 +69,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
     training_args.model_init_kwargs = model_init_kwargs(model_args, training_args)
 
     heldout_before = None
-    if script_args.heldout_dataset and not last_checkpoint(training_args.output_dir):
+    if script_args.heldout_enabled and not last_checkpoint(training_args.output_dir):
         heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
 
     trainer = GRPOTrainer(
@@ -92,7 +93,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
         "resumed_from": checkpoint,
         "wall_s": round(time.time() - started, 1),
     }
-    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+    if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         eval_path = os.path.join(training_args.output_dir, "eval_results.json")
         if heldout_before is None and os.path.exists(eval_path):
             import json

@@ -98,7 +98,7 @@ def train_sft(
 
     checkpoint = last_checkpoint(training_args.output_dir) if resume else None
     heldout_before = None
-    if script_args.heldout_dataset and checkpoint is None:
+    if script_args.heldout_enabled and checkpoint is None:
         heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
 
     trainer = SFTTrainer(
@@ -127,7 +127,7 @@ def train_sft(
         "tokenizer": token_report,
         "start_model": model_path,
     }
-    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+    if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         eval_path = os.path.join(training_args.output_dir, "eval_results.json")
         if heldout_before is None and os.path.exists(eval_path):
             # A resumed run reports the baseline its first attempt measured on the untouched start model.
@@ -135,7 +135,7 @@ def train_sft(
         summary["heldout_before"] = heldout_before
         summary["heldout_after"] = _score_heldout(trainer.model, tokenizer, script_args, training_args)
     summary["wall_s"] = round(time.time() - started, 1)
-    if script_args.heldout_dataset and trainer.accelerator.is_main_process:
+    if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         write_json_atomic(os.path.join(training_args.output_dir, "eval_results.json"), summary)
     return summary
 

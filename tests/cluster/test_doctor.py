@@ -150,3 +150,15 @@ def test_small_shared_memory_and_full_disk(here):
     checks = by_name(diagnose(facts))
     assert checks["/dev/shm"].status == "warn" and "--shm-size" in checks["/dev/shm"].fix
     assert checks["disk: open-r1 cache"].status == "fail"
+
+
+def test_packages_report_the_distribution_that_import_loads(tmp_path, monkeypatch):
+    """A second, older trl placed *after* site-packages on sys.path is shadowed: the doctor must report the one
+    Python imports (the first on the path), as `import trl` does — seen on a GPU box with a PYTHONPATH overlay."""
+    import trl
+
+    stale = tmp_path / "trl-0.0.1.dist-info"
+    stale.mkdir()
+    (stale / "METADATA").write_text("Metadata-Version: 2.1\nName: trl\nVersion: 0.0.1\n")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    assert gather().packages["trl"] == trl.__version__
