@@ -281,13 +281,19 @@ def _print_summary(console: Any, card: dict[str, Any]) -> None:
     before, after = metrics.get("heldout_before"), metrics.get("heldout_after")
     if not (before and after):
         return
+    stage = "SFT" if "sft" in str(card.get("kind", "")) else "GRPO"
+    # A GRPO lab starts from an SFT'd model (R1 stage 2 after stage 1); the distill lab starts from scratch.
+    labels = ("SFT base", "after GRPO") if stage == "GRPO" else ("before SFT", "after SFT")
     table = Table(title=f"held-out nano problems (n={after['n']})")
     table.add_column("metric")
-    table.add_column("SFT base", justify="right")
-    table.add_column("after GRPO", justify="right")
+    table.add_column(labels[0], justify="right")
+    table.add_column(labels[1], justify="right")
+    # Code tasks score `accuracy` with the binary_code reward (every test passes in the sandbox): say so.
+    names = {"accuracy": "code reward (binary_code)", "sampled_accuracy": "code reward, sampled"} \
+        if after.get("task") == "code" else {}
     for key in ("format", "accuracy", "sampled_accuracy"):
         if key in before and key in after:
-            table.add_row(key, f"{before[key]:.1%}", f"{after[key]:.1%}")
+            table.add_row(names.get(key, key), f"{before[key]:.1%}", f"{after[key]:.1%}")
     console.print(table)
 
 

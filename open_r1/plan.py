@@ -177,7 +177,7 @@ def get_shape(model: str) -> ModelShape:
     if model.startswith("nano://"):
         from open_r1.nano.spec import get_spec, parse_uri
 
-        spec = get_spec(parse_uri(model)[0])
+        spec = get_spec(parse_uri(model)[0].removesuffix("-init"))  # nano://<kit>-init has the kit's shape
         return ModelShape(
             model,
             spec.hidden_size,

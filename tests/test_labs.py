@@ -119,3 +119,32 @@ def test_bad_override_fails_before_anything_runs(tmp_path):
     with pytest.raises(ConfigError, match="no_such_field"):
         run_lab("grpo-math", profile="nano", overrides=["--no_such_field", "1"], runs_root=str(tmp_path))
     assert not (tmp_path / "grpo-math").exists()
+
+
+@pytest.mark.parametrize(("kind", "columns"), [("train grpo", ("SFT base", "after GRPO")),
+                                               ("train sft", ("before SFT", "after SFT"))])
+def test_summary_table_names_the_stage_that_ran(kind, columns):
+    from rich.console import Console
+
+    from open_r1.labs import _print_summary
+
+    scores = {"n": 200, "format": 0.5, "accuracy": 0.25}
+    card = {"kind": kind, "metrics": {"heldout_before": scores, "heldout_after": {**scores, "format": 0.95}}}
+    console = Console(record=True, width=100)
+    _print_summary(console, card)
+    text = console.export_text()
+    assert all(column in text for column in columns), text
+    assert "95.0%" in text and "50.0%" in text
+
+
+def test_summary_table_names_the_code_reward_for_code_tasks():
+    from rich.console import Console
+
+    from open_r1.labs import _print_summary
+
+    scores = {"n": 200, "task": "code", "format": 1.0, "accuracy": 0.69, "sampled_accuracy": 0.63}
+    card = {"kind": "train grpo", "metrics": {"heldout_before": scores, "heldout_after": {**scores, "accuracy": 0.97}}}
+    console = Console(record=True, width=100)
+    _print_summary(console, card)
+    text = console.export_text()
+    assert "code reward (binary_code)" in text and "69.0%" in text and "97.0%" in text, text

@@ -11,6 +11,9 @@ WHAT
     yesno         tokens equal ignoring case ("YES", "Yes", "yes" are one answer, as Codeforces accepts)
     python:FILE   a checker module in the problem folder: `check(input, output, answer)` returns a score, a
                   bool, `(score, message)` or a `CheckResult` -- for "any valid answer" and partial scores
+    cms:FILE      a C++ checker in CMS's convention (the official IOI checkers, e.g. `checker/checker.cpp` of
+                  the public open-r1/ioi data): run as `checker <input> <correct_output> <contestant_output>`,
+                  first stdout line = score, first stderr line = message
     ============  ==============================================================================================
 
     `checker_from_spec(spec, root)` builds one from a problem file's `checker:` value.
@@ -23,30 +26,48 @@ WHY
     so each built-in is small and tested.
     Trust: `python:` checkers are part of a problem set -- trusted like its test data -- and run in this
     process. Never point the judge at a problem folder you would not import.
+    `cms:` exists because IOI ships its checkers as C++ programs for CMS (the contest system IOI runs on), and
+    open-r1's IOI work / OlympicCoder (the public open-r1/ioi dataset) passes them on unchanged: scoring IOI 2024
+    the way the contest did means running those very programs, with CMS's calling convention, not a port.
 
 HOW
     A score outside [0, 1] is clamped; NaN, or an exception inside a checker, is the judge's failure and
     surfaces as verdict IE (no score), never as WA. Verdicts from scores: 1 -> AC, 0 -> WA, otherwise PA.
+    `cms:` checkers are compiled lazily, on their first test, with the judge's compiler command on this machine
+    (trusted code: no sandbox), once per process for each distinct content -- the key is a SHA-256 of the
+    command, the checker and the headers beside it, as submissions are keyed in `execution.ProgramSpec` -- so
+    every test, submission and reload of the problem reuses one binary (`CMS_CHECKER_STATS` counts compiles).
+    Each check writes the three files into a fresh temporary folder and runs the binary there with a timeout.
+    As in CMS, a checker that exits non-zero, times out, fails to compile or prints no number is the judge's
+    failure (IE); CMS's `translate:success|wrong|partial` messages are shown as their English text.
 
 DATA FLOW
     problem file `checker:` -> `checker_from_spec` -> `IOIJudge` / `CodeforcesJudge` call `check` on each test
-    whose run ended normally -> score -> verdict -> subtask / problem score.
+    whose run ended normally -> score -> verdict -> subtask / problem score. For `cms:`: first check -> g++ (once
+    per content hash) -> binary in a per-process temporary folder -> one run per check on three temporary files.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import importlib.util
 import math
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from open_r1.competitive.execution import CPP_COMMAND
 from open_r1.errors import ConfigError
 from open_r1.sandbox.base import outputs_match
 
-BUILTIN_CHECKERS = ("exact", "tokens", "float", "yesno", "python:FILE")
+BUILTIN_CHECKERS = ("exact", "tokens", "float", "yesno", "python:FILE", "cms:FILE")
 
 
 @dataclass
@@ -208,6 +229,180 @@ class PythonChecker:
         return as_check_result(value, self.name)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# CMS checkers (compiled C++)
+
+# A checker is trusted, but a buggy one must not hang an evaluation: each run and each compile gets a wall clock.
+CMS_CHECKER_TIMEOUT_S = 30.0
+CMS_COMPILE_TIMEOUT_S = 120.0
+# Files beside the checker that are copied into its build folder, so `#include "testlib.h"` resolves.
+_HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".ipp", ".tcc")
+# CMS's standard messages: a checker writes the code, the contestant sees the sentence.
+_CMS_MESSAGES = {
+    "translate:success": "Output is correct",
+    "translate:wrong": "Output isn't correct",
+    "translate:partial": "Output is partially correct",
+}
+
+
+@dataclass
+class CheckerBuildStats:
+    """Process-wide counters for `cms:` checkers: `compiles` are real g++ runs, `cache_hits` the checkers that
+    found their binary already built (another problem object, a reload, another thread)."""
+
+    compiles: int = 0
+    cache_hits: int = 0
+    by_key: dict[str, int] = field(default_factory=dict)  # compiles per content hash
+
+
+CMS_CHECKER_STATS = CheckerBuildStats()
+
+
+@dataclass
+class _Build:
+    """One compiled checker: the binary, or why there is none."""
+
+    binary: Path | None
+    error: str = ""
+
+
+class _CheckerBuilds:
+    """Content-addressed store of compiled checkers for this process (see HOW). A per-key lock makes concurrent
+    first checks wait for one compile instead of starting their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
+        self._builds: dict[str, _Build] = {}
+        self._root: Path | None = None
+
+    def _folder(self) -> Path:
+        with self._lock:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix=f"open-r1-cms-checkers-{os.getpid()}-"))
+                atexit.register(shutil.rmtree, self._root, True)
+            return self._root
+
+    def get(self, key: str, sources: dict[str, str], main: str) -> _Build:
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            build = self._builds.get(key)
+            if build is not None:
+                with self._lock:
+                    CMS_CHECKER_STATS.cache_hits += 1
+                return build
+            build = self._compile(key, sources, main)
+            with self._lock:
+                CMS_CHECKER_STATS.compiles += 1
+                CMS_CHECKER_STATS.by_key[key] = CMS_CHECKER_STATS.by_key.get(key, 0) + 1
+                # a compiler that timed out may succeed on a less loaded machine: only keep definite answers
+                if build.binary is not None or "timed out" not in build.error:
+                    self._builds[key] = build
+            return build
+
+    def _compile(self, key: str, sources: dict[str, str], main: str) -> _Build:
+        folder = self._folder() / key[:24]
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for name, text in sources.items():
+            (folder / name).write_text(text)
+        argv = [*CPP_COMMAND.split(), "-o", "checker", main]
+        try:
+            done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=CMS_COMPILE_TIMEOUT_S)
+        except FileNotFoundError:
+            return _Build(None, f"{argv[0]} is not installed (needed to compile the problem's checker)")
+        except subprocess.TimeoutExpired:
+            return _Build(None, f"compiling the checker timed out after {CMS_COMPILE_TIMEOUT_S:g} s")
+        binary = folder / "checker"
+        if done.returncode != 0 or not binary.is_file():
+            return _Build(None, f"the checker does not compile:\n{(done.stdout + done.stderr)[-2000:]}")
+        return _Build(binary)
+
+
+_BUILDS = _CheckerBuilds()
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+class CMSChecker:
+    """A C++ checker in CMS's convention (see the module docstring): `checker <input> <correct> <output>`, score
+    on stdout's first line, message on stderr. Trusted like a `python:` checker, so it runs on this machine
+    outside the sandbox, under `timeout_s` wall seconds per test.
+
+    Args:
+        path (`Path`): the checker's main source file; headers beside it are compiled with it.
+        timeout_s (`float`, *optional*): wall-clock limit of one check.
+        label (`str`, *optional*): the name shown in feedback and reports (default: `cms:<file name>`).
+    """
+
+    def __init__(self, path: Path, *, timeout_s: float = CMS_CHECKER_TIMEOUT_S, label: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = label or f"cms:{self.path.name}"
+        self.timeout_s = timeout_s
+        if not self.path.is_file():
+            raise ConfigError(
+                f"checker source {self.path} does not exist",
+                key="checker",
+                fix="point `checker: cms:PATH` at the C++ checker, relative to the problem folder",
+            )
+        # Read the sources now: the key must describe what was loaded, even if the folder changes later.
+        self.sources = {self.path.name: self.path.read_text()}
+        for other in sorted(self.path.parent.iterdir()):
+            if other.is_file() and other.suffix in _HEADER_SUFFIXES:
+                self.sources[other.name] = other.read_text()
+        digest = hashlib.sha256()
+        for part in (CPP_COMMAND, self.path.name):
+            digest.update(part.encode() + b"\0")
+        for name, text in sorted(self.sources.items()):
+            digest.update(name.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
+        self.key = digest.hexdigest()
+
+    def binary(self) -> Path:
+        """The compiled checker (compiled on first use, then shared); raises `CheckerError` if it cannot be."""
+        build = _BUILDS.get(self.key, self.sources, self.path.name)
+        if build.binary is None:
+            raise CheckerError(f"{self.name}: {build.error}")
+        return build.binary
+
+    def check(self, input: str, output: str, answer: str) -> CheckResult:
+        binary = self.binary()
+        with tempfile.TemporaryDirectory(prefix="open-r1-cms-check-") as tmp:
+            files = []
+            for name, text in (("input.txt", input), ("correct_output.txt", answer), ("output.txt", output)):
+                path = Path(tmp) / name
+                path.write_text(text)
+                files.append(str(path))
+            try:
+                done = subprocess.run(
+                    [str(binary), *files],
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                    errors="replace",
+                    timeout=self.timeout_s,
+                    stdin=subprocess.DEVNULL,
+                )
+            except subprocess.TimeoutExpired:
+                raise CheckerError(f"{self.name} ran longer than {self.timeout_s:g} s") from None
+        message = _first_line(done.stderr)
+        message = _CMS_MESSAGES.get(message, message)
+        if done.returncode != 0:
+            # CMS treats a failing checker as an evaluation failure, never as a wrong answer
+            raise CheckerError(f"{self.name} exited with status {done.returncode}: {_clip(message, 200)}")
+        line = _first_line(done.stdout)
+        try:
+            score = float(line)
+        except ValueError:
+            raise CheckerError(f"{self.name} printed {_clip(line)!r} where a score was expected") from None
+        return as_check_result(CheckResult(score, message), self.name)
+
+
 def checker_from_spec(spec: str | None, root: Path | None = None, *, file: str | None = None) -> Checker:
     """Build a checker from a problem file's `checker:` value (see the module docstring); None -> exact."""
     spec = (spec or "exact").strip()
@@ -229,6 +424,18 @@ def checker_from_spec(spec: str | None, root: Path | None = None, *, file: str |
         if root is None:
             raise ConfigError(f"checker {spec!r} needs the problem folder", file=file, key="checker")
         return PythonChecker(Path(root) / arg)
+    if kind == "cms" and arg:
+        if root is None:
+            raise ConfigError(f"checker {spec!r} needs the problem folder", file=file, key="checker")
+        path = Path(root) / arg
+        if not path.is_file():
+            raise ConfigError(
+                f"checker source {path} does not exist",
+                file=file,
+                key="checker",
+                fix="write cms:PATH with PATH relative to the problem folder, e.g. cms:checker/checker.cpp",
+            )
+        return CMSChecker(path, label=spec)
     raise ConfigError(
         f"unknown checker {spec!r}", file=file, key="checker", fix=f"use one of {', '.join(BUILTIN_CHECKERS)}"
     )
@@ -241,8 +448,11 @@ def status_from_score(score: float) -> str:
 
 __all__ = [
     "BUILTIN_CHECKERS",
+    "CMSChecker",
+    "CMS_CHECKER_STATS",
     "CheckResult",
     "Checker",
+    "CheckerBuildStats",
     "CheckerError",
     "ExactChecker",
     "FloatChecker",

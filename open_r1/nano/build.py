@@ -2,7 +2,8 @@
 
 WHAT
     `ensure_nano_model("nano://math")` returns the folder of a ready nano model (tokenizer + weights +
-    `nano_card.json`), building it on first use. `build(name, force)` always builds.
+    `nano_card.json`), building it on first use. `build(name, force)` always builds. `nano://math-init` is the
+    untrained start point of that build (tokenizer + seeded random weights), the distill lab's student.
 
 WHY
     The nano profile must run offline and learn visibly on a CPU in minutes. Nothing here comes from a hub: the
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from open_r1.nano.spec import get_spec, kit_dir, parse_uri
 
@@ -41,22 +43,83 @@ MODEL_SUBDIR = "model"
 
 def ensure_nano_model(uri: str) -> Path:
     name, _ = parse_uri(uri)
+    if name.endswith(INIT_SUFFIX):
+        return ensure_nano_init(uri)
     final = kit_dir(name) / MODEL_SUBDIR
     if (final / "nano_card.json").exists():
         return final
     return build(name)
 
 
-def build(name: str, force: bool = False, quiet: bool = False) -> Path:
+INIT_SUFFIX = "-init"
+
+
+def ensure_nano_init(uri: str) -> Path:
+    """`nano://<kit>-init`: the kit's tokenizer and its seeded, untrained Qwen2, cached as `<kit dir>/init`.
+
+    The distill lab needs a student that has not seen the teacher's traces yet; this is exactly the start point of
+    the kit's own SFT (steps 2-3 of `build`), without running that SFT.
+    """
+    from transformers import set_seed
+
+    from open_r1.nano.datasets import rows_for
+
+    name, _ = parse_uri(uri)
+    kit = name.removesuffix(INIT_SUFFIX)
+    spec = get_spec(kit)
+    final = kit_dir(kit) / "init"
+    if (final / "config.json").exists():
+        return final
+    kit_dir(kit).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=kit_dir(kit), prefix=".init-"))
+    try:
+        set_seed(spec.seed)
+        make_init(kit, rows_for(kit, "sft"), work / "init")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(work / "init", final)  # atomic: a half-written init folder is never seen
+        return final
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def make_init(kit: str, sft_rows: list[dict], dest: Path) -> tuple[Any, Any]:
+    """Train the kit's tokenizer on the chat-templated SFT text and save it with a seeded random Qwen2 in `dest`."""
     import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from open_r1.nano.tokenizer import train_tokenizer
+
+    spec = get_spec(kit)
+    # The tokenizer is trained on exactly the text the model will see (chat-templated conversations). A throwaway
+    # tokenizer renders the template, so the corpus is byte-for-byte what training will tokenize.
+    renderer = train_tokenizer(["x"], vocab_size=spec.vocab_size)
+    corpus = [renderer.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
+    tokenizer = train_tokenizer(corpus, vocab_size=spec.vocab_size)
+    tokenizer.save_pretrained(dest)
+    torch.manual_seed(spec.seed)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer), hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
+        num_hidden_layers=spec.num_layers, num_attention_heads=spec.num_heads,
+        num_key_value_heads=spec.num_kv_heads, max_position_embeddings=512, tie_word_embeddings=True,
+        rope_theta=10_000.0, bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, dtype="float32",
+    )
+    model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(dest)
+    return tokenizer, model
+
+
+def build(name: str, force: bool = False, quiet: bool = False) -> Path:
     from rich.console import Console
-    from transformers import Qwen2Config, Qwen2ForCausalLM, set_seed
+    from transformers import set_seed
     from trl import ModelConfig, SFTConfig
 
     from open_r1.configs import ScriptArguments
     from open_r1.nano.datasets import materialize, rows_for
     from open_r1.nano.evaluate import evaluate_model
-    from open_r1.nano.tokenizer import train_tokenizer
     from open_r1.train.common import quiet_transformers
     from open_r1.train.sft import train_sft
 
@@ -77,27 +140,10 @@ def build(name: str, force: bool = False, quiet: bool = False) -> Path:
         materialize(f"nano://{name}/heldout")
         sft_rows = rows_for(name, "sft")
 
-        # 2. Tokenizer, trained on exactly the text the model will see (chat-templated conversations). A throwaway
-        #    tokenizer renders the template, so the corpus is byte-for-byte what training will tokenize.
-        renderer = train_tokenizer(["x"], vocab_size=spec.vocab_size)
-        corpus = [renderer.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
-        tokenizer = train_tokenizer(corpus, vocab_size=spec.vocab_size)
+        # 2.-3. Tokenizer and a seeded, randomly initialised Qwen2: the SFT start point (shared with the distill lab's
+        #       `nano://<kit>-init` student, so both start from the very same weights).
         init_dir = work / "init"
-        tokenizer.save_pretrained(init_dir)
-
-        # 3. A randomly initialised Qwen2, seeded.
-        torch.manual_seed(spec.seed)
-        config = Qwen2Config(
-            vocab_size=len(tokenizer), hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
-            num_hidden_layers=spec.num_layers, num_attention_heads=spec.num_heads,
-            num_key_value_heads=spec.num_kv_heads, max_position_embeddings=512, tie_word_embeddings=True,
-            rope_theta=10_000.0, bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id, dtype="float32",
-        )
-        model = Qwen2ForCausalLM(config)
-        model.generation_config.eos_token_id = tokenizer.eos_token_id
-        model.generation_config.pad_token_id = tokenizer.pad_token_id
-        model.save_pretrained(init_dir)
+        tokenizer, model = make_init(name, sft_rows, init_dir)
         n_params = sum(p.numel() for p in model.parameters())
         console.print(f"  model: Qwen2, {n_params / 1e6:.2f} M parameters, vocab {len(tokenizer)}")
 

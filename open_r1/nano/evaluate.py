@@ -74,6 +74,12 @@ def generate(model: Any, tokenizer: Any, prompts: list[list[dict]], max_new_toke
     return outputs
 
 
+ACCURACY_MEANS = {
+    "math": "exact final answer in <answer> (the accuracy reward's check)",
+    "code": "binary_code reward: the program passes every test in the local sandbox",
+}
+
+
 def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int = 300, seed: int = 0,
                    max_new_tokens: int = 64, sampled: bool = True) -> dict[str, Any]:
     """Score held-out problems. Math rows: exact answer; code rows (`verification_info`): the program passes every
@@ -105,7 +111,9 @@ def evaluate_model(model_or_path: Any, tokenizer: Any, dataset_id: str, n: int =
         def score(completions: list[str]) -> list[tuple[bool, bool]]:
             return [check(c, g) for c, g in zip(completions, golds, strict=True)]
 
-    result: dict[str, Any] = {"n": len(rows), "task": "code" if is_code else "math"}
+    # `accuracy` is the reward that decides correctness for the task, named in the card so nobody has to guess.
+    result: dict[str, Any] = {"n": len(rows), "task": "code" if is_code else "math",
+                              "accuracy_means": ACCURACY_MEANS["code" if is_code else "math"]}
     modes = [("", False)] + ([("sampled_", True)] if sampled else [])
     for prefix, sample in modes:
         completions = generate(model, tokenizer, prompts, max_new_tokens, sample=sample, seed=seed)

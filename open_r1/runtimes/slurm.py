@@ -477,11 +477,9 @@ def _prepare_nano(recipe: dict[str, Any]) -> None:
     """Build nano models and datasets before submitting, so that N ranks on N nodes never race to build them."""
     model = str(recipe.get("model_name_or_path") or "")
     if model.startswith("nano://"):
-        try:
-            from open_r1.train.sft import resolve_start_model
-        except ImportError:
-            from open_r1.models import resolve_model_path as resolve_start_model
-        resolve_start_model(model)
+        from open_r1.models import resolve_model_path
+
+        resolve_model_path(model)  # nano://<kit> and nano://<kit>-init alike
     for key in ("dataset_name", "heldout_dataset"):
         uri = str(recipe.get(key) or "")
         if uri.startswith("nano://") and uri.count("/") >= 3:

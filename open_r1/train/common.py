@@ -80,6 +80,10 @@ def use_rich_progress(trainer: Any) -> None:
 
 def quiet_transformers() -> None:
     """transformers draws its own tqdm bars when loading and saving weights; our rich display replaces them."""
+    import warnings
+
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    # TRL 1.16 still calls the pre-5.18 name on every step; the warning is about TRL's code, not the user's recipe.
+    warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)

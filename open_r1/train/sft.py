@@ -38,9 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -70,7 +67,6 @@ CHATML_GENERATION_TEMPLATE = (
     "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
 )
 HELDOUT_MAX_NEW_TOKENS = 64  # nano traces are ~40 tokens; the held-out scorer is the nano kit's
-_NANO_INIT = re.compile(r"nano://([\w.]+)-init/?")
 
 
 def train_sft(
@@ -84,7 +80,7 @@ def train_sft(
     from trl import SFTTrainer
 
     from open_r1.data import get_dataset
-    from open_r1.models import model_init_kwargs
+    from open_r1.models import model_init_kwargs, resolve_model_path
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
     quiet_transformers()
@@ -92,7 +88,7 @@ def train_sft(
     # Everything that can fail on bad input happens before the model is loaded.
     dataset = get_dataset(script_args, recipe_path, required_columns=("messages",))
     check_optional_packages(training_args, recipe_path)
-    model_path = resolve_start_model(model_args.model_name_or_path)
+    model_path = resolve_model_path(model_args.model_name_or_path)  # nano://<kit>-init: the untrained student
     tokenizer, token_report = prepare_tokenizer(model_path, script_args, training_args, model_args, recipe_path)
     training_args.model_init_kwargs = model_init_kwargs(model_args, training_args)
 
@@ -232,77 +228,6 @@ def prepare_tokenizer(
         "assistant_only_loss": bool(getattr(training_args, "assistant_only_loss", False)),
     }
     return tokenizer, report
-
-
-def resolve_start_model(name: str) -> str:
-    """Model path for a recipe's model_name_or_path; `nano://<kit>-init` is the kit's untrained start point."""
-    match = _NANO_INIT.fullmatch(name)
-    if match is None:
-        from open_r1.models import resolve_model_path
-
-        return resolve_model_path(name)
-    return str(ensure_nano_init(match.group(1)))
-
-
-def ensure_nano_init(kit: str) -> Path:
-    """The nano kit's tokenizer and a freshly initialised Qwen2, cached next to the kit (`<kit dir>/init`).
-
-    This rebuilds exactly what open_r1.nano.build saves as the start of its own SFT (same corpus, seeds and sizes),
-    without running that SFT: the distill lab needs an untrained student. A kit hook (`ensure_nano_init`), when the
-    kit provides one, is used instead.
-    """
-    import open_r1.nano.build as nano_build
-
-    hook = getattr(nano_build, "ensure_nano_init", None)
-    if hook is not None:
-        return Path(hook(f"nano://{kit}-init"))
-
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM, set_seed
-
-    from open_r1.nano.datasets import rows_for
-    from open_r1.nano.spec import get_spec, kit_dir
-    from open_r1.nano.tokenizer import train_tokenizer
-
-    spec = get_spec(kit)
-    final = kit_dir(kit) / "init"
-    if (final / "config.json").exists():
-        return final
-    kit_dir(kit).mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=kit_dir(kit), prefix=".init-"))
-    try:
-        set_seed(spec.seed)
-        sft_rows = rows_for(kit, "sft")
-        probe = train_tokenizer(["x"], vocab_size=spec.vocab_size)  # only to render the corpus with the template
-        corpus = [probe.apply_chat_template(r["messages"], tokenize=False) for r in sft_rows[:5000]]
-        tokenizer = train_tokenizer(corpus, vocab_size=spec.vocab_size)
-        tokenizer.save_pretrained(work)
-        torch.manual_seed(spec.seed)
-        config = Qwen2Config(
-            vocab_size=len(tokenizer),
-            hidden_size=spec.hidden_size,
-            intermediate_size=spec.intermediate_size,
-            num_hidden_layers=spec.num_layers,
-            num_attention_heads=spec.num_heads,
-            num_key_value_heads=spec.num_kv_heads,
-            max_position_embeddings=512,
-            tie_word_embeddings=True,
-            rope_theta=10_000.0,
-            bos_token_id=None,
-            eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-            dtype="float32",
-        )
-        model = Qwen2ForCausalLM(config)
-        model.generation_config.eos_token_id = tokenizer.eos_token_id
-        model.generation_config.pad_token_id = tokenizer.pad_token_id
-        model.save_pretrained(work)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(work, final)  # atomic: a half-written init folder is never seen
-        return final
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _score_heldout(model_or_path: Any, tokenizer: Any, script_args: ScriptArguments, training_args: Any) -> dict:
