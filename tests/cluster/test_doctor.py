@@ -7,6 +7,7 @@ The judging is a pure function of `Facts`, so the broken machines below (CPU tor
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -45,6 +46,15 @@ def test_this_machine_no_gpu_and_no_false_alarms(here):
         pytest.skip("this machine has a GPU; the no-GPU diagnosis is tested on CPU machines (CI)")
     assert gpu.status == "info" and gpu.ok and "no GPU" in gpu.detail and "nano" in gpu.detail
     problems = [c for c in checks if c.status in ("warn", "fail")]
+    if os.environ.get("OPEN_R1_REQUIRE_SYSTEM_TESTS") != "1":
+        # A fresh laptop or container (the README quickstart) may lack the sandbox tools or have Docker's 64 MB
+        # /dev/shm: those warnings are true there. Each must match a fact; CI (everything installed) gets none.
+        def explained(check) -> bool:
+            if check.name.startswith("sandbox tool "):
+                return here.tools.get(check.name.removeprefix("sandbox tool ")) is None
+            return check.name == "/dev/shm" and (here.shm_gib or 0) < 1.0
+
+        problems = [c for c in problems if not explained(c)]
     assert problems == [], problems
     # the stack the labs need imports, the caches are writable, gloo is there for the nano FSDP / ZeRO-3 runs
     names = by_name(checks)
