@@ -1,7 +1,8 @@
-"""`open-r1 competitive`: score submissions, write the ioi-eval report, verify the bundled problem set, patch code.
+"""`open-r1 competitive`: score submissions, write the ioi-eval report, verify the bundled problem set, patch code,
+import the public IOI dataset.
 
 WHAT
-    Subcommands score, report, ioi-eval, verify and patch over open_r1.competitive.
+    Subcommands score, report, ioi-eval, verify, patch and import-ioi over open_r1.competitive.
 WHY
     IOI/Codeforces judging (arXiv 2501.12948 §3 competitive-programming evaluation) must be runnable by hand, not only inside a lab.
 HOW
@@ -15,6 +16,7 @@ DATA FLOW
     open-r1 competitive report --problems labs/ioi-eval/problems --generations gen.jsonl --out runs/ioi-report
     open-r1 competitive verify                                   # every bundled solution gets its expected score
     open-r1 competitive patch old.py                             # show what the patcher would change
+    open-r1 competitive import-ioi --year 2024 --split test --out data/ioi2024   # open-r1/ioi -> problem folders
 
 A JSONL of submissions has one row per line: `code` (or `completion`: text or chat messages whose last ```cpp /
 ```python block is taken), plus `problem_id` for `report` and optionally `language` for Codeforces problems.
@@ -95,6 +97,23 @@ def register(subparsers: Any) -> None:
     patch.add_argument("--language", choices=("cpp", "python"), help="default: from the suffix")
     patch.add_argument("--header", help="IOI task header the code should include, e.g. railway.h")
     patch.set_defaults(func=cmd_patch)
+
+    from open_r1.competitive.hub_ioi import DEFAULT_DATASET, DEFAULT_TESTS_DATASET
+
+    imp = sub.add_parser(
+        "import-ioi", help="convert the public open-r1/ioi dataset (and its tests) into IOI problem folders"
+    )
+    imp.add_argument("--year", type=int, default=2024, help="IOI year to import (default 2024)")
+    imp.add_argument("--split", default="test", help="dataset split: test = IOI 2024 (default), train = 2020-2023")
+    imp.add_argument("--out", help="problem set folder to write (default: data/ioi<year>)")
+    imp.add_argument("--dataset", default=DEFAULT_DATASET, help=f"problems dataset (default {DEFAULT_DATASET})")
+    imp.add_argument(
+        "--tests-dataset",
+        default=DEFAULT_TESTS_DATASET,
+        help=f"tests dataset, config = the year (default {DEFAULT_TESTS_DATASET})",
+    )
+    imp.add_argument("--overwrite", action="store_true", help="replace problem folders that already exist")
+    imp.set_defaults(func=cmd_import_ioi)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
@@ -372,6 +391,86 @@ def cmd_verify(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"compiles {stats.compiles}, cache hits {stats.cache_hits}, runs {stats.runs}")
     return 1 if bad else 0
+
+
+# -- import-ioi ----------------------------------------------------------------------------------------------------
+
+
+def cmd_import_ioi(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from open_r1.competitive.hub_ioi import import_from_hub
+
+    out = Path(args.out) if args.out else Path(f"data/ioi{args.year}")
+    console = _console()
+    labels = {"tests": "writing tests", "problems": "checking and publishing problems"}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        # the hub download has no count we can show: an indeterminate bar until the first rows arrive
+        loading = progress.add_task(f"loading {args.dataset} and {args.tests_dataset} {args.year}", total=None)
+        tasks: dict[str, Any] = {}
+
+        def on_progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                progress.update(loading, visible=False)
+                tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        report = import_from_hub(
+            args.dataset,
+            args.tests_dataset,
+            year=args.year,
+            split=args.split,
+            out_dir=out,
+            overwrite=args.overwrite,
+            progress=on_progress,
+        )
+    for skipped in report.skipped:
+        console.print(
+            f"[yellow]skipped[/] {escape(f'{skipped.id} ({skipped.name}): {skipped.reason}')}", highlight=False
+        )
+    # dataset names, problem names and paths are data, not markup
+    table = Table(title=escape(f"{args.dataset} (split {args.split}), IOI {args.year} -> {report.out_dir}"))
+    for col in ("problem", "name", "subtasks", "tests", "points", "checker", "grader"):
+        table.add_column(col, justify="right" if col in ("subtasks", "tests", "points") else "left")
+    for p in report.problems:
+        table.add_row(
+            escape(p.id),
+            escape(p.name),
+            str(p.subtasks),
+            str(p.tests),
+            f"{p.points:g}",
+            escape(p.checker),
+            "yes" if p.grader else "",
+        )
+    for s in report.skipped:
+        table.add_row(escape(s.id), escape(s.name), "-", "-", "-", f"[yellow]skipped ({escape(s.task_type)})[/]", "")
+    table.add_row(
+        "[bold]total[/]",
+        f"{len(report.problems)} imported, {len(report.skipped)} skipped",
+        str(report.n_subtasks),
+        str(report.n_tests),
+        f"{sum(p.points for p in report.problems):g}",
+        "",
+        "",
+    )
+    console.print(table)
+    console.print(
+        escape(
+            f"problems written to {report.out_dir}/ (import-report.json lists what was skipped and why); "
+            f"evaluate with `open-r1 lab run ioi-eval` (recipe problems: {report.out_dir})"
+        ),
+        highlight=False,
+    )
+    return 0 if report.problems else 1
 
 
 # -- patch ---------------------------------------------------------------------------------------------------------

@@ -321,6 +321,8 @@ def find_problem_dirs(root: str | Path, fmt: str = "ioi") -> list[Path]:
     root = Path(root)
     found = []
     for path in sorted(root.rglob("problem.yaml")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts[:-1]):
+            continue  # a hidden folder: an import in progress (or killed mid-way), never a problem to judge
         data = yaml.safe_load(path.read_text()) or {}
         if data.get("format", "ioi") == fmt:
             found.append(path.parent)

@@ -190,7 +190,7 @@ def test_cf_problem_from_open_r1_style_row():
 
 # -- documentation ------------------------------------------------------------------------------------------------
 
-KEY_MODULES = ["execution", "checkers", "patcher", "ioi", "codeforces", "rewards", "report", "problemset", "__init__"]
+KEY_MODULES = ["execution", "checkers", "patcher", "ioi", "codeforces", "rewards", "report", "problemset", "hub_ioi", "lab", "__init__"]
 
 
 @pytest.mark.parametrize("name", KEY_MODULES)
