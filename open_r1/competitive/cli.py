@@ -302,8 +302,15 @@ def _score_cf(args: argparse.Namespace, folder: Path, subs: list[tuple[str, str 
 # -- report --------------------------------------------------------------------------------------------------------
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _progress(console: Any) -> Any:
+    """The bar every long competitive command shows: description, bar, done/total, elapsed (gone when finished)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from open_r1.competitive.ioi import IOIJudge
@@ -313,14 +320,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     console = _console()
     with _executor(args) as executor:
         judge = IOIJudge(executor, test_batch_size=args.test_batch_size, patch=not args.no_patch)
-        with Progress(
-            TextColumn("scoring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with _progress(console) as progress:
             task = progress.add_task("scoring", total=len(generations))
             data = evaluate(
                 args.problems,
@@ -398,7 +398,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_import_ioi(args: argparse.Namespace) -> int:
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from open_r1.competitive.hub_ioi import import_from_hub
@@ -406,14 +405,7 @@ def cmd_import_ioi(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(f"data/ioi{args.year}")
     console = _console()
     labels = {"tests": "writing tests", "problems": "checking and publishing problems"}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _progress(console) as progress:
         # the hub download has no count we can show: an indeterminate bar until the first rows arrive
         loading = progress.add_task(f"loading {args.dataset} and {args.tests_dataset} {args.year}", total=None)
         tasks: dict[str, Any] = {}
