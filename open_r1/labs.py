@@ -42,6 +42,10 @@ RUNTIMES = ("native", "docker", "podman", "apptainer", "slurm")
 RUNTIME_OPTIONS = ("image", "nodes", "gpus_per_node", "partition", "account", "container", "cluster_profile")
 LAUNCHERS = ("python", "accelerate")
 STATUSES = ("runnable", "planned")
+# What a lab's image may add to the shared core image (`image_extras:` in lab.yaml; images/lab/Dockerfile has one
+# stage per extra, switched on by images/build.sh): `sandbox` the local code sandbox's tools (bubblewrap, g++; the
+# container runtimes then relax the engine's confinement for bwrap), `lighteval` lighteval in its own venv.
+IMAGE_EXTRAS = ("sandbox", "lighteval")
 
 
 @dataclass
@@ -76,6 +80,7 @@ class LabManifest:
     profiles: dict[str, Any]
     summary: str = ""
     issue: int | None = None  # where the work on a planned lab is tracked
+    image_extras: list[str] = field(default_factory=list)  # what its image adds to core: IMAGE_EXTRAS
     # Filled by load_lab:
     folder: Path = field(default=Path("."), repr=False)
 
@@ -115,6 +120,11 @@ def load_lab(name: str) -> LabManifest:
         raise ConfigError(f"status '{raw['status']}' is not one of {STATUSES}", file=str(path), key="status")
     if raw["status"] == "planned" and not raw.get("issue"):
         raise ConfigError("a planned lab must name the issue that tracks it", file=str(path), key="issue")
+    extras = raw.get("image_extras", [])
+    unknown = [e for e in extras if e not in IMAGE_EXTRAS]
+    if unknown or len(set(extras)) != len(extras):
+        raise ConfigError(f"{extras} must name each of {IMAGE_EXTRAS} at most once", file=str(path),
+                          key="image_extras", fix="the image extras are defined in images/lab/Dockerfile.")
     for key in ("paper", "open_r1_recipe"):
         if key not in raw["reproduces"]:
             raise ConfigError("missing", file=str(path), key=f"reproduces.{key}")

@@ -71,6 +71,9 @@ def labs_copy(tmp_path, monkeypatch):
     (lambda m: m["profiles"]["full"].update(launcher="torchrun"), "profiles.full.launcher"),
     (lambda m: m["profiles"]["full"]["resources"].update(gpus="eight"), "profiles.full.resources.gpus"),
     (lambda m: m["reproduces"].pop("paper"), "reproduces.paper"),
+    (lambda m: m.update(image_extras="sandbox"), "lab.image_extras"),
+    (lambda m: m.update(image_extras=["sandbox", "jupyter"]), "image_extras"),
+    (lambda m: m.update(image_extras=["sandbox", "sandbox"]), "image_extras"),
 ])
 def test_schema_rejects_bad_manifests(labs_copy, edit, key):
     path = labs_copy / "grpo-math" / "lab.yaml"
@@ -81,6 +84,15 @@ def test_schema_rejects_bad_manifests(labs_copy, edit, key):
         load_lab("grpo-math")
     assert str(path) in str(err.value)
     assert key in str(err.value) or f"'{key}'" in str(err.value) or key in str(err.value).replace("'", "")
+
+
+def test_image_extras_default_to_none_and_name_what_the_image_adds():
+    from open_r1.labs import IMAGE_EXTRAS
+
+    assert IMAGE_EXTRAS == ("sandbox", "lighteval")  # images/lab/Dockerfile has a stage for each (tests/images)
+    extras = {name: load_lab(name).image_extras for name in LABS}
+    assert extras == {"distill": ["lighteval"], "fsdp-32b": [], "grpo-code": ["sandbox"], "grpo-math": [],
+                      "ioi-eval": ["sandbox", "lighteval"]}
 
 
 def test_planned_lab_says_where_it_is_tracked(labs_copy):

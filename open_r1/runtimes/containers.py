@@ -66,11 +66,10 @@ RUN_DIR = "/workspace/run"  # where the host run folder appears inside the conta
 CACHE_DIR = "/cache/open-r1"  # $OPEN_R1_CACHE inside the image
 HF_HOME = "/cache/huggingface"  # $HF_HOME inside the image
 DEFAULT_REGISTRY = "ghcr.io/open-r1-labs"
-# Labs whose rewards run untrusted code in the local bubblewrap sandbox inside the container (their images install
-# bubblewrap; tests/images checks both ways). bwrap needs user namespaces and its own /proc, which the engines'
-# default seccomp/AppArmor profiles and masked /proc paths forbid: these flags give them back to the container, and
+# For labs whose image has the `sandbox` extra (lab.yaml `image_extras`; their rewards run untrusted code in the
+# local bubblewrap sandbox inside the container): bwrap needs user namespaces and its own /proc, which the engines'
+# default seccomp/AppArmor profiles and masked /proc paths forbid. These flags give them back to the container, and
 # bwrap's isolation is then what stands between the untrusted program and the trainer.
-SANDBOX_LABS = ("grpo-code", "ioi-eval")
 SANDBOX_SECURITY_OPTS = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
 SHM_SIZE_GPU = "16g"  # NCCL and data loader workers use /dev/shm; the engines' 64 MB default is far too small
 SHM_SIZE_CPU = "1g"
@@ -158,7 +157,7 @@ def container_command(
     if gpus:
         cmd += ["--gpus", "all"] if runtime == "docker" else ["--device", "nvidia.com/gpu=all"]
     cmd += ["--shm-size", SHM_SIZE_GPU if gpus else SHM_SIZE_CPU]
-    if lab.name in SANDBOX_LABS:
+    if "sandbox" in lab.image_extras:
         for opt in SANDBOX_SECURITY_OPTS:
             cmd += ["--security-opt", opt]
     for inside, host in mounts.items():
