@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sandbox_helpers import ServerThread
 
 from open_r1.sandbox import get_provider
@@ -131,7 +131,9 @@ def fake_e2b(sandbox, fail_first_execute: bool) -> tuple[FastAPI, dict]:
     @app.delete("/sandboxes/{sandbox_id}")
     async def kill(sandbox_id: str):
         seen["killed"] += 1
-        return JSONResponse(None, status_code=204)
+        # 204 has no body: a JSON `null` here breaks the HTTP/1.1 framing, uvicorn resets the kept-alive
+        # connection, and the SDK's next create on it is lost mid-flight (a sandbox created twice, killed once).
+        return Response(status_code=204)
 
     return app, seen
 
