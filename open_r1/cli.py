@@ -66,9 +66,23 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def put_environment_tools_on_path() -> None:
+    """Make the tools installed beside this interpreter (a venv's bin/) findable by name from any child process.
+
+    `just` and the lab runner call `.venv/bin/python` without activating the venv, so its bin/ is not on PATH; but
+    DeepSpeed JIT-builds its CPU ops with the `ninja` that pip installed there, and launchers start `accelerate` by
+    name. Putting the interpreter's own folder first keeps every child on this environment's tools.
+    """
+    here = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if here and here not in parts:
+        os.environ["PATH"] = os.pathsep.join([here, *[p for p in parts if p]])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     quiet_libraries()
+    put_environment_tools_on_path()
     parser = build_parser()
     # Everything after a bare `--` is passed through untouched (recipe overrides for `lab run`).
     passthrough: list[str] = []

@@ -160,3 +160,17 @@ def test_summary_table_names_the_code_reward_for_code_tasks():
     _print_summary(console, card)
     text = console.export_text()
     assert "code reward (binary_code)" in text and "69.0%" in text and "97.0%" in text, text
+
+
+def test_environment_tools_are_found_without_activating_the_venv():
+    """`just` runs .venv/bin/python without activating the venv; DeepSpeed still needs the venv's `ninja` by name
+    (seen in a fresh container, where no system ninja exists: the ZeRO-3 run failed)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys; from open_r1.cli import put_environment_tools_on_path as f; f(); "
+            "print(os.environ['PATH'].split(os.pathsep)[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == os.path.dirname(sys.executable)
