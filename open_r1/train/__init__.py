@@ -40,15 +40,32 @@ def _run(kind: str, args: argparse.Namespace) -> int:
     overrides = list(args.unknown) + list(args.passthrough)
     script_args, training_args, model_args = parse_recipe(config_class, args.config, overrides)
     summary = entry(script_args, training_args, model_args, recipe_path=args.config, resume=not args.no_resume)
-    if int(os.environ.get("RANK", "0")) != 0:
-        return 0  # one run card per run: only the main process has the held-out scores
-    write_run_card(
-        training_args.output_dir, kind=f"train {kind}", recipe=args.config, overrides=overrides,
-        configs={"script": script_args, "training": training_args, "model": model_args}, metrics=summary,
-        seed=training_args.seed,
-    )
-    print(json.dumps({k: v for k, v in summary.items() if k.startswith("heldout")}, indent=2))
-    return 0
+    try:
+        if int(os.environ.get("RANK", "0")) != 0:
+            return 0  # one run card per run: only the main process has the held-out scores
+        write_run_card(
+            training_args.output_dir, kind=f"train {kind}", recipe=args.config, overrides=overrides,
+            configs={"script": script_args, "training": training_args, "model": model_args}, metrics=summary,
+            seed=training_args.seed,
+        )
+        print(json.dumps({k: v for k, v in summary.items() if k.startswith("heldout")}, indent=2))
+        return 0
+    finally:
+        _leave_process_group()
+
+
+def _leave_process_group() -> None:
+    """Every rank waits for the others, then closes the process group before the interpreter exits.
+
+    Without this a non-main rank exits while rank 0 still writes the run card; tearing down gloo (and DeepSpeed's
+    CPU shared-memory all-reduce threads) during interpreter shutdown can abort the process ("terminate called
+    without an active exception", seen in a fresh Debian container under ZeRO-3), which fails the whole launch.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def register(subparsers: Any) -> None:
