@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=int, default=64)
     parser.add_argument("--group", type=int, default=16, help="completions per prompt")
     parser.add_argument("--chunk", type=int, default=256, help="completions per reward call (one GRPO step)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each; the median is reported")
+    parser.add_argument("--repeats", type=int, default=7,
+                        help="timed runs of each; the median is reported (runs are ~0.5 s: fewer are noisy)")
     parser.add_argument("--workers", type=int, default=0, help="our worker processes (0 = one per core)")
     parser.add_argument("--bare-numbers", action="store_true", help="include bare numbers in answer blocks")
     parser.add_argument("--seed", type=int, default=0)
