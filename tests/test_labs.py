@@ -133,32 +133,29 @@ def test_bad_override_fails_before_anything_runs(tmp_path):
     assert not (tmp_path / "grpo-math").exists()
 
 
-@pytest.mark.parametrize(("kind", "columns"), [("train grpo", ("SFT base", "after GRPO")),
-                                               ("train sft", ("before SFT", "after SFT"))])
-def test_summary_table_names_the_stage_that_ran(kind, columns):
+def summary_text(kind: str, before: dict, after: dict) -> str:
+    """What `_print_summary` shows for a run card of `kind` with these held-out scores."""
     from rich.console import Console
 
     from open_r1.labs import _print_summary
 
-    scores = {"n": 200, "format": 0.5, "accuracy": 0.25}
-    card = {"kind": kind, "metrics": {"heldout_before": scores, "heldout_after": {**scores, "format": 0.95}}}
     console = Console(record=True, width=100)
-    _print_summary(console, card)
-    text = console.export_text()
+    _print_summary(console, {"kind": kind, "metrics": {"heldout_before": before, "heldout_after": after}})
+    return console.export_text()
+
+
+@pytest.mark.parametrize(("kind", "columns"), [("train grpo", ("SFT base", "after GRPO")),
+                                               ("train sft", ("before SFT", "after SFT"))])
+def test_summary_table_names_the_stage_that_ran(kind, columns):
+    scores = {"n": 200, "format": 0.5, "accuracy": 0.25}
+    text = summary_text(kind, scores, {**scores, "format": 0.95})
     assert all(column in text for column in columns), text
     assert "95.0%" in text and "50.0%" in text
 
 
 def test_summary_table_names_the_code_reward_for_code_tasks():
-    from rich.console import Console
-
-    from open_r1.labs import _print_summary
-
     scores = {"n": 200, "task": "code", "format": 1.0, "accuracy": 0.69, "sampled_accuracy": 0.63}
-    card = {"kind": "train grpo", "metrics": {"heldout_before": scores, "heldout_after": {**scores, "accuracy": 0.97}}}
-    console = Console(record=True, width=100)
-    _print_summary(console, card)
-    text = console.export_text()
+    text = summary_text("train grpo", scores, {**scores, "accuracy": 0.97})
     assert "code reward (binary_code)" in text and "69.0%" in text and "97.0%" in text, text
 
 
