@@ -38,12 +38,17 @@ def parent(image: str) -> str | None:
 
 
 def unit_dirs(image: str) -> list[Path]:
-    """The image's own unit folder and its ancestors', root first."""
+    """The image's own unit folder and its ancestors', root first; a lab image adds `extra-<name>/` for each of
+    its manifest's `image_extras` (what an extra installs is tested once, in every image that has it)."""
     chain: list[str] = []
     current: str | None = image
     while current:
         chain.insert(0, current)
         current = parent(current)
+    if image in lab_names():
+        from open_r1.labs import load_lab
+
+        chain += [f"extra-{extra}" for extra in load_lab(image).image_extras]
     return [UNITS / name for name in chain if (UNITS / name).is_dir()]
 
 

@@ -24,6 +24,7 @@ from images_helpers import (
     project_version,
     require_system,
     torch_version,
+    unit_dirs,
 )
 
 from open_r1.labs import IMAGE_EXTRAS, load_lab
@@ -389,5 +390,12 @@ def test_justfile_has_the_image_recipes():
 
 @pytest.mark.parametrize("lab", LABS)
 def test_every_lab_image_has_its_own_units(lab):
-    """docker-stacks style: each image is tested from the inside by its own scripts (plus its ancestors')."""
-    assert sorted((UNITS / lab).glob("unit_*.py")), f"tests/images/units/{lab}/ has no unit_*.py"
+    """docker-stacks style: each image is tested from the inside by its own scripts (plus its ancestors'); a lab's
+    own are those in units/<lab>/ and those of its image extras (units/extra-<name>/)."""
+    own = [d for d in unit_dirs(lab) if d.name == lab or d.name.startswith("extra-")]
+    assert [f for d in own for f in d.glob("unit_*.py")], f"no unit_*.py in tests/images/units/{lab}/ or its extras'"
+
+
+@pytest.mark.parametrize("extra", IMAGE_EXTRAS)
+def test_every_image_extra_has_its_units(extra):
+    assert sorted((UNITS / f"extra-{extra}").glob("unit_*.py")), f"tests/images/units/extra-{extra}/ has no unit_*.py"

@@ -1,4 +1,5 @@
-"""The ioi-eval image: the local sandbox's tools are there (bubblewrap isolates, g++ compiles C++ submissions)."""
+"""A lab image with the sandbox extra (grpo-code, ioi-eval): the local sandbox's tools are there (bubblewrap isolates,
+g++ compiles C++ submissions)."""
 
 import shutil
 import subprocess
