@@ -6,7 +6,7 @@ python := ".venv/bin/python"
 
 # list the recipes
 default:
-    @just --list --unsorted
+    @{{just_executable()}} --list --unsorted
 
 # create or refresh .venv (torch for this machine + hash-locked requirements); cheap when up to date
 setup:
@@ -45,6 +45,10 @@ fix: setup
 # regenerate requirements/lock.txt from pyproject.toml (hashes; torch excluded)
 lock: setup
     PATH=.venv/bin:$PATH scripts/lock.sh
+
+# check, changing nothing, that the lock installs hash-checked on Python 3.11, 3.12 and 3.13 (needs the package index)
+lock-check: setup
+    PATH=.venv/bin:$PATH scripts/lock.sh --check
 
 # the `open-r1` command itself: `just open-r1 rewards list`
 open-r1 *ARGS: setup

@@ -5,18 +5,34 @@
 #      (set TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu for a CPU-only laptop), the macOS wheel on a Mac.
 #   2. everything else from requirements/lock.txt, hash-checked (pip --require-hashes).
 #   3. the project itself, editable, without touching the pinned set.
+# The venv also holds `just` (rust-just, in the lock): ./just runs it where the system Python refuses pip (PEP 668).
 # A stamp records the hash of the inputs, so a second call costs nothing until pyproject or the lock changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${OPEN_R1_VENV:-.venv}
-python=${PYTHON:-python3}
 stamp="$venv/.open-r1-setup"
 want=$(cat pyproject.toml requirements/lock.txt requirements/torch-version.txt | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
-echo "setup: creating $venv (torch $(cat requirements/torch-version.txt) + hash-locked requirements)" >&2
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+# The interpreter: $PYTHON, else the first of python3, python3.13, python3.12, python3.11 that is 3.11-3.13, the
+# versions the lock is checked for (scripts/lock.sh --check resolves it, with hashes, for each). A machine whose
+# python3 is older or newer (macOS's /usr/bin/python3 is 3.9) still finds a versioned one beside it.
+supported() { "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; }
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3 python3.13 python3.12 python3.11; do
+    if command -v "$candidate" >/dev/null && supported "$candidate"; then python=$candidate; break; fi
+  done
+  [ -n "$python" ] || { echo "setup: needs Python 3.11, 3.12 or 3.13 (python3 is $(python3 -V 2>&1)); set PYTHON=/path/to/python3.X" >&2; exit 1; }
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv with $("$python" -V 2>&1) (torch $(cat requirements/torch-version.txt) + hash-locked requirements)" >&2
+  # Debian and Ubuntu split venv (ensurepip) out of python3: without it this fails with apt's fix in the message
+  "$python" -m venv "$venv"
+else
+  echo "setup: refreshing $venv (pyproject.toml or a lock changed)" >&2
+fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install --upgrade pip >/dev/null
 "${pip[@]}" install ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "torch==$(cat requirements/torch-version.txt)"
