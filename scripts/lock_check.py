@@ -5,7 +5,8 @@ WHAT: for each Python version, two checks, then a table (the CI log's record, on
      constraints (uv pip compile). Every package that Python needs must be in the lock at the locked version: a
      dependency that only exists for 3.13 (an environment marker) or a pin whose release drops 3.13 fails here.
   2. distributions: every locked package must have, among the files whose sha256 the lock lists, a wheel that
-     Python can install on linux x86_64 (glibc 2.36, Debian 12's), or else an sdist (built by scripts/setup.sh).
+     Python can install on linux x86_64 (glibc 2.36, Debian 12's), or else, for the few pure-Python packages that
+     ship no wheel (SDIST_OK), an sdist (built by scripts/setup.sh).
      `pip install --require-hashes` refuses any file whose hash is not in the lock, so a lock bump that keeps only
      3.11 wheels would break 3.13 installs while 3.11 CI stays green; this is the check that notices.
 WHY: the lock is resolved once (on 3.11, the CPU torch build), but Ubuntu 24.04 ships 3.12 and Debian 13 and
@@ -37,6 +38,10 @@ from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 GLIBC_MINOR = 36  # Debian 12; Ubuntu 24.04 has 2.39, Debian 13 2.41: a wheel fine here is fine there
+# Packages that publish no wheel (or none of ours), installed from their sdist by scripts/setup.sh: pure Python, no
+# compiler needed (DeepSpeed with DS_BUILD_OPS=0 compiles its ops just in time, later). Any other package falling
+# back to its sdist on some Python means a compiler and build dependencies there (numpy from source): a failure.
+SDIST_OK = {"deepspeed", "jieba"}
 CUDA_ONLY = re.compile(r"^(nvidia-.*|cuda-.*|triton)$")  # what torch's PyPI (CUDA) build adds to the CPU build
 INDEX = os.environ.get("UV_INDEX_URL") or os.environ.get("PIP_INDEX_URL") or "https://pypi.org/simple"
 
@@ -121,8 +126,13 @@ def main(argv: list[str]) -> int:
             usable = [d for d in found if d.installs_on(minor, tags)]
             if any(d.kind == "wheel" for d in usable):
                 wheels += 1
-            elif usable:
+            elif usable and name in SDIST_OK:
                 sdists.append(name)
+            elif usable:
+                failures.append(
+                    f"{python}: {name}=={lock[name][0]}: no wheel for cp3{minor} linux x86_64 among the lock's hashes,"
+                    " only its sdist (a source build there); relock, or add it to SDIST_OK if it builds without one"
+                )
             else:
                 failures.append(
                     f"{python}: {name}=={lock[name][0]}: none of the lock's {len(lock[name][1])} hashes is a wheel"
