@@ -19,7 +19,7 @@ HOW
     mistake the dataset for a conversational SFT set.
 
 DATA FLOW
-    open_r1.configs.ScriptArguments → here → open_r1.train.grpo / sft → TRL trainers. Nano ids resolve through
+    open_r1.core.configs.ScriptArguments → here → open_r1.train.grpo / sft → TRL trainers. Nano ids resolve through
     open_r1.nano.datasets, which writes jsonl files into the nano cache first.
 """
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from open_r1.configs import MixtureSpec, ScriptArguments
-from open_r1.errors import ConfigError
+from open_r1.core.configs import MixtureSpec, ScriptArguments
+from open_r1.core.errors import ConfigError
 
 LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 

@@ -1,7 +1,7 @@
 """Tokenizer and model loading: hub ids, local folders, and the self-built nano models.
 
 WHAT
-    `resolve_model_path(name)` maps `nano://<task>` to the cached nano model (building it on first use) and returns
+    `resolve_model_path(name)` maps `nano://<task>` to the cached nano model (built beforehand by the command layer) and returns
     anything else unchanged. `get_tokenizer(model_args, script_args)` and `get_model(model_args, training_args)`
     load them with the project's rules applied.
 
@@ -16,14 +16,14 @@ HOW
     GPU images, sdpa elsewhere); `use_cache` off while gradient checkpointing is on.
 
 DATA FLOW
-    open_r1.train.grpo / sft, open_r1.nano.evaluate → here → transformers `AutoTokenizer` / `AutoModelForCausalLM`.
+    open_r1.train.grpo / sft, open_r1.eval.heldout → here → transformers `AutoTokenizer` / `AutoModelForCausalLM`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 CHATML_TEMPLATE = (
     "{%- for message in messages %}"
@@ -34,11 +34,20 @@ CHATML_TEMPLATE = (
 
 
 def resolve_model_path(name: str) -> str:
-    if name.startswith("nano://"):
-        from open_r1.nano.build import ensure_nano_model
+    """`nano://<kit>[-init]` → its folder in the nano cache; any other name (hub id, local folder) unchanged.
 
-        return str(ensure_nano_model(name))
-    return name
+    Loading never builds: the command layer (open_r1.cli, open_r1.labs) builds a missing nano model first with
+    `open_r1.labs.nano_build.ensure_nano_model`, so a library call that finds none fails here with the fix.
+    """
+    if not name.startswith("nano://"):
+        return name
+    from open_r1.nano.spec import is_built, model_dir
+
+    if not is_built(name):
+        raise ConfigError(f"the nano model {name} is not built yet (looked in {model_dir(name)})",
+                          key="model_name_or_path",
+                          fix="run `open-r1 nano build` first (the `open-r1` commands that take a model build it for you).")
+    return str(model_dir(name))
 
 
 def get_tokenizer(model_name_or_path: str, chat_template: str | None = None, revision: str | None = None):

@@ -1,7 +1,7 @@
 """Benchmark `open-r1 generate` against a local `transformers serve` of the nano model: throughput by concurrency.
 
 WHAT
-    Starts one server (open_r1.generate.LocalServer), then for each concurrency level generates `--rows` × `--n`
+    Starts one server (open_r1.eval.generate.LocalServer), then for each concurrency level generates `--rows` × `--n`
     samples into a fresh file and prints gen/s and completion tok/s as a JSON list (one record per level).
 
 WHY
@@ -13,7 +13,7 @@ HOW
     python scripts/bench_generate.py --rows 24 --n 2 --levels 1,4,16  (run under `nice` on shared machines)
 
 DATA FLOW
-    nano://math (built on first use) → LocalServer → open_r1.generate.run_generate → timings on stdout.
+    nano://math (built on first use) → LocalServer → open_r1.eval.generate.run_generate → timings on stdout.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    from open_r1.generate import GenerateConfig, LocalServer, run_generate
+    from open_r1.eval.generate import GenerateConfig, LocalServer, run_generate
     from open_r1.models import resolve_model_path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

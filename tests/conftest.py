@@ -27,7 +27,7 @@ def nano_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def nano_model(nano_cache) -> Path:
-    from open_r1.nano.build import ensure_nano_model
+    from open_r1.labs.nano_build import ensure_nano_model
 
     return ensure_nano_model("nano://math")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from trl import GRPOConfig, SFTConfig
 
-from open_r1.configs import parse_recipe
-from open_r1.errors import ConfigError
+from open_r1.core.configs import parse_recipe
+from open_r1.core.errors import ConfigError
 
 # A model path that cannot load: if any check ran *after* model loading, the test would see an OSError instead.
 NO_MODEL = "/nonexistent/model-that-must-never-load"
@@ -150,7 +150,7 @@ def test_checkpointing_keys_follow_the_installed_transformers():
     """The GPU images pin transformers 5.17 (vLLM caps it), whose TrainingArguments only knows the pre-5.18 names."""
     import dataclasses
 
-    from open_r1.configs import adapt_renamed_fields, training_field
+    from open_r1.core.configs import adapt_renamed_fields, training_field
 
     @dataclasses.dataclass
     class OldTrainingArguments:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from open_r1.configs import ScriptArguments
+from open_r1.core.configs import ScriptArguments
+from open_r1.core.errors import ConfigError
 from open_r1.data import get_dataset, load_one, to_prompts
-from open_r1.errors import ConfigError
 
 
 def jsonl(path, rows):

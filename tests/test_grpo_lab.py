@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from open_r1.labs import run_lab
+from open_r1.labs.runner import run_lab
 
 SHRINK = ["--max_steps", "4", "--save_steps", "2", "--heldout_samples", "40", "--logging_steps", "1"]
 
@@ -88,7 +88,7 @@ def test_killed_run_resumes_to_the_same_result(first_run, tmp_path):
 
 
 def test_rerun_from_card(first_run, tmp_path):
-    from open_r1.labs import rerun
+    from open_r1.labs.runner import rerun
 
     new = rerun(str(first_run / "run_card.json"), runs_root=str(tmp_path))
     assert new["metrics"]["heldout_after"] == card(first_run)["metrics"]["heldout_after"]

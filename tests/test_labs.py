@@ -7,8 +7,9 @@ import shutil
 import pytest
 import yaml
 
-from open_r1.errors import ConfigError
-from open_r1.labs import list_labs, load_lab, resources, run_lab, train_command
+from open_r1.core.errors import ConfigError
+from open_r1.labs.manifest import list_labs, load_lab, resources
+from open_r1.labs.runner import run_lab, train_command
 
 LABS = ["distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval"]
 
@@ -44,7 +45,7 @@ def test_full_recipes_mirror_reference_hyperparameters():
 def test_full_grpo_and_sft_recipes_parse_with_trl(tmp_path):
     from trl import GRPOConfig, ModelConfig, SFTConfig
 
-    from open_r1.configs import ScriptArguments, check_recipe_keys, load_yaml
+    from open_r1.core.configs import ScriptArguments, check_recipe_keys, load_yaml
 
     for name, cls in [("grpo-math", GRPOConfig), ("distill", SFTConfig), ("fsdp-32b", SFTConfig),
                       ("grpo-code", GRPOConfig)]:
@@ -55,10 +56,10 @@ def test_full_grpo_and_sft_recipes_parse_with_trl(tmp_path):
 
 @pytest.fixture()
 def labs_copy(tmp_path, monkeypatch):
-    from open_r1 import labs
+    from open_r1.core.paths import project_root
 
     root = tmp_path / "labs"
-    shutil.copytree(labs.REPO_ROOT / "labs", root)
+    shutil.copytree(project_root() / "labs", root)
     monkeypatch.setenv("OPEN_R1_LABS", str(root))
     return root
 
@@ -66,12 +67,12 @@ def labs_copy(tmp_path, monkeypatch):
 @pytest.mark.parametrize("edit, key", [
     (lambda m: m.pop("entrypoint"), "entrypoint"),
     (lambda m: m.update(status="maybe"), "status"),
-    (lambda m: m.update(colour="blue"), "lab.colour"),
+    (lambda m: m.update(colour="blue"), "key 'colour'"),
     (lambda m: m["profiles"]["nano"].update(recipe="recipes/missing.yaml"), "profiles.nano.recipe"),
     (lambda m: m["profiles"]["full"].update(launcher="torchrun"), "profiles.full.launcher"),
     (lambda m: m["profiles"]["full"]["resources"].update(gpus="eight"), "profiles.full.resources.gpus"),
     (lambda m: m["reproduces"].pop("paper"), "reproduces.paper"),
-    (lambda m: m.update(image_extras="sandbox"), "lab.image_extras"),
+    (lambda m: m.update(image_extras="sandbox"), "key 'image_extras'"),
     (lambda m: m.update(image_extras=["sandbox", "jupyter"]), "image_extras"),
     (lambda m: m.update(image_extras=["sandbox", "sandbox"]), "image_extras"),
 ])
@@ -87,7 +88,7 @@ def test_schema_rejects_bad_manifests(labs_copy, edit, key):
 
 
 def test_image_extras_default_to_none_and_name_what_the_image_adds():
-    from open_r1.labs import IMAGE_EXTRAS
+    from open_r1.labs.manifest import IMAGE_EXTRAS
 
     assert IMAGE_EXTRAS == ("sandbox", "lighteval")  # images/lab/Dockerfile has a stage for each (tests/images)
     extras = {name: load_lab(name).image_extras for name in LABS}
@@ -137,7 +138,7 @@ def summary_text(kind: str, before: dict, after: dict) -> str:
     """What `_print_summary` shows for a run card of `kind` with these held-out scores."""
     from rich.console import Console
 
-    from open_r1.labs import _print_summary
+    from open_r1.labs.runner import _print_summary
 
     console = Console(record=True, width=100)
     _print_summary(console, {"kind": kind, "metrics": {"heldout_before": before, "heldout_after": after}})

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from open_r1.labs import run_lab
+from open_r1.labs.runner import run_lab
 
 
 @pytest.fixture(scope="module")
 def nano_code_model(nano_cache):
-    from open_r1.nano.build import ensure_nano_model
+    from open_r1.labs.nano_build import ensure_nano_model
 
     return ensure_nano_model("nano://code")
 
@@ -41,7 +41,7 @@ def test_ioi_eval_lab_writes_a_report(isolation, nano_model, tmp_path):
 
 
 def test_ioi_eval_bad_recipe_value_is_named(tmp_path):
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="samples_per_problem"):
         run_lab("ioi-eval", profile="nano", run_dir=str(tmp_path / "x"), overrides=["--samples_per_problem", "0"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from open_r1.nano.evaluate import check
+from open_r1.eval.heldout import check
 from open_r1.nano.tasks import Teacher, make_problem, make_split
 from open_r1.nano.tokenizer import REASONING_TAGS, train_tokenizer
 

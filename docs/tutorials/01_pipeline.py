@@ -41,10 +41,10 @@
 # |---|---|---|---|
 # | 1 distillation | [[labs/distill/recipes/nano.yaml]] | [[open_r1/train/sft.py:train_sft]] | TRL `SFTTrainer`, loss on assistant tokens |
 # | 2 GRPO | [[labs/grpo-math/recipes/nano.yaml]] | [[open_r1/train/grpo.py:train_grpo]] | TRL `GRPOTrainer`, rewards from [[open_r1/rewards/registry.py:get_reward_funcs]] |
-# | both | any recipe | [[open_r1/configs.py:parse_recipe]] | checks every key, applies `--key value` overrides |
+# | both | any recipe | [[open_r1/core/configs.py:parse_recipe]] | checks every key, applies `--key value` overrides |
 #
-# A lab run ([[open_r1/labs.py:run_lab]]) is the same call in a child process, plus a run folder and a run card
-# ([[open_r1/runcard.py]]). Here we call the entrypoints directly, in this process, with command-line-style overrides.
+# A lab run ([[open_r1/labs/runner.py:run_lab]]) is the same call in a child process, plus a run folder and a run card
+# ([[open_r1/core/runcard.py]]). Here we call the entrypoints directly, in this process, with command-line-style overrides.
 #
 # ## Hands-on
 #
@@ -83,9 +83,9 @@ for level in (1, 2, 3):
 # %%
 from trl import GRPOConfig, SFTConfig
 
-from open_r1.configs import parse_recipe
-from open_r1.labs import REPO_ROOT
-from open_r1.nano.build import ensure_nano_model
+from open_r1.core.configs import parse_recipe
+from open_r1.core.paths import project_root as repo_root
+from open_r1.labs.nano_build import ensure_nano_model
 from open_r1.train.grpo import train_grpo
 from open_r1.train.sft import train_sft
 
@@ -94,7 +94,7 @@ work = Path(tempfile.mkdtemp(prefix="pipeline-"))
 common = "--save_strategy no --heldout_samples 50".split()
 
 started = time.time()
-sft_recipe = str(REPO_ROOT / "labs/distill/recipes/nano.yaml")
+sft_recipe = str(repo_root() / "labs/distill/recipes/nano.yaml")
 args = parse_recipe(
     SFTConfig, sft_recipe, f"--output_dir {work}/stage1 --max_steps 80 --logging_steps 10".split() + common
 )
@@ -132,7 +132,7 @@ fig
 # rewards, and moves the policy toward the better-than-average answers. 8 steps here (the lab runs 100):
 
 # %%
-grpo_recipe = str(REPO_ROOT / "labs/grpo-math/recipes/nano.yaml")
+grpo_recipe = str(repo_root() / "labs/grpo-math/recipes/nano.yaml")
 started = time.time()
 args = parse_recipe(
     GRPOConfig, grpo_recipe, f"--output_dir {work}/stage2 --max_steps 8 --logging_steps 2".split() + common
@@ -181,7 +181,8 @@ print("files:", sorted(p.name for p in (work / "stage3").iterdir()))
 # card (the manifest is [[labs/grpo-math/lab.yaml]]):
 
 # %%
-from open_r1.labs import load_lab, train_command
+from open_r1.labs.manifest import load_lab
+from open_r1.labs.runner import train_command
 
 lab = load_lab("grpo-math")
 print(" ".join(train_command(lab, "nano", Path("runs/grpo-math/nano-<time>"), ["--max_steps", "20"])))

@@ -59,8 +59,8 @@ import warnings
 
 import torch
 
+from open_r1.labs.nano_build import ensure_nano_model
 from open_r1.models import get_tokenizer
-from open_r1.nano.build import ensure_nano_model
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' deprecation notices are not the lesson
 model_path = str(ensure_nano_model("nano://math"))  # built into the cache on first use (~1.5 min)

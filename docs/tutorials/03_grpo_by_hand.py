@@ -64,8 +64,8 @@ import warnings
 
 import torch
 
+from open_r1.labs.nano_build import ensure_nano_model
 from open_r1.models import get_tokenizer
-from open_r1.nano.build import ensure_nano_model
 from open_r1.nano.datasets import rows_for
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' deprecation notices are not the lesson

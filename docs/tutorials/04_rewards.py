@@ -120,11 +120,11 @@ import tempfile
 
 from trl import GRPOConfig
 
-from open_r1.configs import parse_recipe
-from open_r1.labs import REPO_ROOT
+from open_r1.core.configs import parse_recipe
+from open_r1.core.paths import project_root as repo_root
 from open_r1.train.grpo import train_grpo
 
-recipe = str(REPO_ROOT / "labs/grpo-math/recipes/nano.yaml")
+recipe = str(repo_root() / "labs/grpo-math/recipes/nano.yaml")
 
 
 def short_grpo(reward_funcs, reward_weights, steps=5):
@@ -138,7 +138,7 @@ def short_grpo(reward_funcs, reward_weights, steps=5):
     return summary, [row for row in logs if "reward" in row]
 
 
-from open_r1.nano.build import ensure_nano_model
+from open_r1.labs.nano_build import ensure_nano_model
 
 card = json.loads((ensure_nano_model("nano://math") / "nano_card.json").read_text())["heldout"]
 print(

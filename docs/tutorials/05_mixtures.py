@@ -44,9 +44,9 @@
 #
 # ## Code walkthrough
 #
-# - [[open_r1/configs.py:ScriptArguments]] holds `dataset_name` *or* `dataset_mixture`;
-#   [[open_r1/configs.py:ScriptArguments.mixture]] turns the mapping into a [[open_r1/configs.py:MixtureSpec]] of
-#   [[open_r1/configs.py:DatasetSpec]]s and rejects bad input (unknown keys, weights outside (0, 1], members
+# - [[open_r1/core/configs.py:ScriptArguments]] holds `dataset_name` *or* `dataset_mixture`;
+#   [[open_r1/core/configs.py:ScriptArguments.mixture]] turns the mapping into a [[open_r1/core/configs.py:MixtureSpec]] of
+#   [[open_r1/core/configs.py:DatasetSpec]]s and rejects bad input (unknown keys, weights outside (0, 1], members
 #   selecting different columns) before anything is loaded.
 # - [[open_r1/data.py:load_one]] reads one member: a hub id, a local `.jsonl`/`.json`/`.parquet`/`.csv` file or
 #   folder, or a `nano://<kit>/<split>` dataset (written to the cache by [[open_r1/nano/datasets.py]] first).
@@ -68,7 +68,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from open_r1.configs import ScriptArguments
+from open_r1.core.configs import ScriptArguments
 from open_r1.data import get_dataset
 from open_r1.nano.tasks import make_split
 
@@ -96,7 +96,7 @@ mixture = {
     "seed": 0,
 }
 args = ScriptArguments(dataset_mixture=mixture)
-args.validate(check_rewards=False)  # what parse_recipe does for a recipe: fail before loading anything
+args.validate()  # what parse_recipe does for a recipe: fail before loading anything
 ds = get_dataset(args)["train"]
 counts = Counter(ds["level"])
 print(ds)
@@ -126,14 +126,14 @@ print({name: len(part) for name, part in split.items()})
 # %% [markdown]
 # ### From a recipe file
 #
-# The same mixture, as a lab would read it: a YAML recipe parsed by [[open_r1/configs.py:parse_recipe]] into
+# The same mixture, as a lab would read it: a YAML recipe parsed by [[open_r1/core/configs.py:parse_recipe]] into
 # `ScriptArguments`, TRL's `GRPOConfig` and `ModelConfig`, with every key checked first.
 
 # %%
 import yaml
 from trl import GRPOConfig
 
-from open_r1.configs import parse_recipe
+from open_r1.core.configs import parse_recipe
 
 recipe = work / "recipe.yaml"
 recipe.write_text(
@@ -158,7 +158,7 @@ print("learning rate from the command line:", grpo_config.learning_rate)
 # Mistakes in a mixture are caught when the recipe is parsed, before a model is loaded:
 
 # %%
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 bad_mixtures = {
     "weight above 1": {"datasets": [{"id": "a.jsonl", "weight": 2.0}]},

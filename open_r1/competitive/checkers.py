@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from open_r1.competitive.execution import CPP_COMMAND
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 from open_r1.sandbox.base import outputs_match
 
 BUILTIN_CHECKERS = ("exact", "tokens", "float", "yesno", "python:FILE", "cms:FILE")

@@ -22,7 +22,7 @@ WHY
 HOW
     Tests run in the order official, then generated (each set sorted by name). `pass_fail` only needs to know
     whether all pass, so the judge stops at the first failure in that mode (`stop_on_first_failure`); the other
-    modes run every test. Rewards (`open_r1.rewards.code_exec.cf_score`):
+    modes run every test. Rewards (`open_r1.competitive.scoring.cf_score`):
         pass_fail    = 1 if passed == total else 0
         partial      = passed / total
         weighted_sum = pass_fail + 0.1 x partial
@@ -48,8 +48,8 @@ import yaml
 from open_r1.competitive.checkers import Checker, CheckerError, checker_from_spec, status_from_score
 from open_r1.competitive.execution import Executor, LocalExecutor, ProgramSpec
 from open_r1.competitive.patcher import patch_code
-from open_r1.errors import ConfigError
-from open_r1.rewards.code_exec import CF_MODES, cf_score
+from open_r1.competitive.scoring import CF_MODES, cf_score
+from open_r1.core.errors import ConfigError
 from open_r1.sandbox.base import LANGUAGES, Limits
 
 TEST_KINDS = ("official", "generated")

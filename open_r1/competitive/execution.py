@@ -47,16 +47,16 @@ DATA FLOW
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from open_r1.core.aio import LoopThread
 from open_r1.sandbox.base import (
     LANGUAGES,
     ExecResult,
@@ -440,22 +440,6 @@ class LocalExecutor(Executor):
             self._sandbox = None
 
 
-class _LoopThread:
-    """A private asyncio loop on a daemon thread: the judges are synchronous and may be called from threads or
-    from code that already runs a loop, and provider clients want one long-lived loop."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                self._loop = asyncio.new_event_loop()
-                threading.Thread(target=self._loop.run_forever, name="open-r1-competitive", daemon=True).start()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
-
-
 _VERDICT_TO_STATUS = {
     Verdict.AC: "OK",
     Verdict.WA: "OK",
@@ -484,7 +468,7 @@ class ProviderExecutor(Executor):
         self.provider = provider
         self.name = getattr(provider, "name", "provider")
         self.workers = workers
-        self._loop = _LoopThread()
+        self._loop = LoopThread("open-r1-competitive")
 
     def _compile(self, spec: ProgramSpec) -> Prepared:
         if spec.language == "python":

@@ -47,7 +47,6 @@ DATA FLOW
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -60,7 +59,8 @@ from typing import Any
 
 import yaml
 
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
+from open_r1.core.io import write_json_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -427,12 +427,6 @@ def _clear_leftovers(out_dir: Path) -> None:
             os.rename(path, target)
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The API
 
@@ -508,7 +502,7 @@ def convert_rows(
     finally:
         for tmp in tmps.values():
             shutil.rmtree(tmp, ignore_errors=True)
-    _write_json_atomic(out / "import-report.json", report.to_dict())
+    write_json_atomic(out / "import-report.json", report.to_dict())
     return report
 
 

@@ -30,7 +30,7 @@ HOW
         status_t = AC (s=1) / PA (0<s<1) / WA (s=0), or the run's TLE / MLE / RE (OLE counts as RE) / CE
         after the first t with s_t = 0 the remaining tests of the subtask are SKIPPED (reported so even when a
         batch ran them, which keeps verdicts independent of the batch size)
-        subtask score = points x min_t s_t, status = worst status    (`open_r1.rewards.code_exec.ioi_subtask_score`)
+        subtask score = points x min_t s_t, status = worst status    (`open_r1.competitive.scoring.ioi_subtask_score`)
         problem score = sum of subtask scores                          (`ioi_problem_score`)
         best of N     = sum over subtasks of max over submissions       (`ioi_best_of`)
     A compile error gives CE everywhere; an executor or checker failure gives an `IOIResult` with `error` set and
@@ -68,8 +68,8 @@ from open_r1.competitive.checkers import (
 )
 from open_r1.competitive.execution import Executor, LocalExecutor, Prepared, ProgramSpec, RunOutcome
 from open_r1.competitive.patcher import patch_code
-from open_r1.errors import ConfigError
-from open_r1.rewards.code_exec import IOI_STATUS_ORDER, ioi_best_of, ioi_problem_score, ioi_subtask_score
+from open_r1.competitive.scoring import ioi_best_of, ioi_problem_score, ioi_subtask_score, worst_status
+from open_r1.core.errors import ConfigError
 from open_r1.sandbox.base import Limits
 
 TASK_TYPES = ("Batch", "Communication")
@@ -432,7 +432,7 @@ class IOIResult:
         if self.score is not None and self.score >= self.max_score:
             return "AC"
         statuses = [s.status for s in self.subtasks if s.score < s.points] or ["AC"]
-        return min(statuses, key=lambda s: IOI_STATUS_ORDER.index(s) if s in IOI_STATUS_ORDER else 0)
+        return worst_status(statuses)
 
     @property
     def subtask_scores(self) -> list[float]:

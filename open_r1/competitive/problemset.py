@@ -35,7 +35,8 @@ from typing import Any
 
 import yaml
 
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
+from open_r1.core.paths import labs_root
 
 LANGUAGE_BY_SUFFIX = {".cpp": "cpp", ".cc": "cpp", ".py": "python"}
 
@@ -45,7 +46,7 @@ def default_problems_dir() -> Path:
     env = os.environ.get("OPEN_R1_PROBLEMS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "labs" / "ioi-eval" / "problems"
+    return labs_root() / "ioi-eval" / "problems"
 
 
 @dataclass

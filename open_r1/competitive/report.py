@@ -66,7 +66,7 @@ from open_r1.competitive.ioi import (
     extract_cpp,
     load_problems,
 )
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 REPORT_FILES = ("report.md", "report.json", "score_distribution.png")
 

@@ -46,8 +46,8 @@ from typing import Any
 from open_r1.competitive.codeforces import CFProblem, CodeforcesJudge
 from open_r1.competitive.execution import Executor, make_executor
 from open_r1.competitive.ioi import IOIJudge, IOIProblem, load_problems
-from open_r1.rewards.code_exec import CF_MODES
-from open_r1.sandbox.base import LANGUAGES
+from open_r1.competitive.scoring import check_cf_mode
+from open_r1.sandbox.base import LANGUAGES, normalize_language
 from open_r1.sandbox.rewards import completion_text, extract_code
 
 RewardFunc = Callable[..., list[float | None]]
@@ -219,8 +219,7 @@ def make_cf_code_reward(
         ...        official_tests=[[{"input": "2", "output": "4"}, {"input": "5", "output": "10"}]])  # doctest: +SKIP
         [1.0]
     """
-    if scoring_mode not in CF_MODES:
-        raise ValueError(f"cf_code: scoring_mode must be one of {CF_MODES}, got {scoring_mode!r}")
+    check_cf_mode(scoring_mode)
     if language not in LANGUAGES:
         raise ValueError(f"cf_code: language must be one of {LANGUAGES}, got {language!r}")
     if num_parallel < 1:
@@ -256,8 +255,8 @@ def make_cf_code_reward(
             if problem is None or not problem.tests:
                 continue  # no tests: no signal
             lang = str((kwargs.get("language") or [None] * n)[i] or language).lower()
-            lang = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp"}.get(lang, lang)
-            if lang not in LANGUAGES:
+            lang = normalize_language(lang)
+            if lang is None:
                 continue
             code = extract_code(completion_text(completion), lang)
             if code is None:

@@ -36,7 +36,7 @@ HOW
 
 DATA FLOW
     open_r1.nano.datasets (kit `code`) → jsonl → GRPO prompts / SFT messages → open_r1.sandbox.rewards (`code`)
-    and open_r1.nano.evaluate (held-out pass rate).
+    and open_r1.eval.heldout (held-out pass rate).
 """
 
 from __future__ import annotations

@@ -14,17 +14,15 @@ HOW
     name and renamed (atomic), so concurrent runs never read half a file.
 
 DATA FLOW
-    open_r1.data.load_one (nano:// ids) → here → jsonl → datasets → trainers and open_r1.nano.evaluate.
+    open_r1.data.load_one (nano:// ids) → here → jsonl → datasets → trainers and open_r1.eval.heldout.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
+from open_r1.core.io import write_jsonl_atomic
 from open_r1.nano.code_tasks import CodeTeacher, make_code_split
 from open_r1.nano.spec import get_spec, kit_dir, parse_uri
 from open_r1.nano.tasks import Teacher, make_split
@@ -47,15 +45,6 @@ def rows_for(name: str, split: str) -> list[dict]:
     if split == "train":
         return draw(spec.seed + 2, spec.n_grpo, spec.levels, None, exclude, unique=False)
     raise ConfigError(f"unknown nano split '{split}'", key="dataset_name", fix=f"use one of {SPLITS}.")
-
-
-def write_jsonl_atomic(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        for row in rows:
-            fh.write(json.dumps(row) + "\n")
-    os.replace(tmp, path)
 
 
 def materialize(uri: str) -> Path:

@@ -15,7 +15,7 @@ HOW
     sign-slipping teacher. (4 layers × 300 steps: 10 % in 52 s — depth did not buy accuracy per second.)
 
 DATA FLOW
-    open_r1.nano.build / datasets → cache under `cache_root()/nano/<digest>/` → open_r1.models (nano://) and
+    open_r1.labs.nano_build / datasets → cache under `cache_root()/nano/<digest>/` → open_r1.models (nano://) and
     open_r1.data (nano://<kit>/<split>).
 """
 
@@ -24,9 +24,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from open_r1.core.paths import cache_root
 
 KIT_VERSION = "1"
 
@@ -64,12 +65,22 @@ NANO_KITS: dict[str, NanoSpec] = {
 }
 
 
-def cache_root() -> Path:
-    """`$OPEN_R1_CACHE`, else `$XDG_CACHE_HOME/open-r1`, else `~/.cache/open-r1`."""
-    if os.environ.get("OPEN_R1_CACHE"):
-        return Path(os.environ["OPEN_R1_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "open-r1"
+INIT_SUFFIX = "-init"  # nano://<kit>-init: the kit's tokenizer and seeded, untrained weights (the distill student)
+MODEL_SUBDIR = "model"  # nano://<kit>: the built model (tokenizer + weights after the kit's distillation SFT)
+
+
+def model_dir(uri: str) -> Path:
+    """Where the model named by `nano://<kit>` or `nano://<kit>-init` lives in the cache (built or not)."""
+    name, _ = parse_uri(uri)
+    if name.endswith(INIT_SUFFIX):
+        return kit_dir(name.removesuffix(INIT_SUFFIX)) / "init"
+    return kit_dir(name) / MODEL_SUBDIR
+
+
+def is_built(uri: str) -> bool:
+    """True when `model_dir(uri)` is complete: both are moved into place atomically, the marker file comes last."""
+    marker = "config.json" if parse_uri(uri)[0].endswith(INIT_SUFFIX) else "nano_card.json"
+    return (model_dir(uri) / marker).exists()
 
 
 def kit_dir(name: str) -> Path:
@@ -78,7 +89,7 @@ def kit_dir(name: str) -> Path:
 
 
 def get_spec(name: str) -> NanoSpec:
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     if name not in NANO_KITS:
         raise ConfigError(f"unknown nano kit '{name}'", key="model_name_or_path",

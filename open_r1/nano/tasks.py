@@ -34,7 +34,7 @@ HOW
     `random.Random`; held-out splits exclude every question string seen in training (`exclude=`).
 
 DATA FLOW
-    open_r1.nano.build (SFT corpus, tokenizer corpus, held-out eval set) and open_r1.nano.datasets (the prompt-only
+    open_r1.labs.nano_build (SFT corpus, tokenizer corpus, held-out eval set) and open_r1.nano.datasets (the prompt-only
     GRPO dataset written to disk) → `datasets.Dataset` → TRL trainers; `solution` → open_r1.rewards.accuracy.
 """
 

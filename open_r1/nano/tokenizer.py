@@ -21,7 +21,7 @@ HOW
        padding still learns to stop.
 
 DATA FLOW
-    open_r1.nano.build → `train_tokenizer` → saved beside the nano model → loaded by open_r1.models.get_tokenizer
+    open_r1.labs.nano_build → `train_tokenizer` → saved beside the nano model → loaded by open_r1.models.get_tokenizer
     for SFT, GRPO and evaluation, exactly like a hub tokenizer.
 """
 

@@ -40,9 +40,23 @@ from open_r1.rewards._common import Reward, column
 _THINK = r"(?:(?!</?think>).)*?"
 _ANSWER = r"(?:(?!</?(?:think|answer)>).)*?"
 
-_FORMAT_RE = re.compile(rf"<think>\n{_THINK}\n</think>\n<answer>\n{_ANSWER}\n</answer>\s*", re.DOTALL)
+_FORMAT_RE = re.compile(rf"<think>\n{_THINK}\n</think>\n<answer>\n(?P<answer>{_ANSWER})\n</answer>\s*", re.DOTALL)
 # With the prompt ending in "<think>\n" the completion starts inside the think block.
-_FORMAT_PREFILLED_RE = re.compile(rf"{_THINK}\n</think>\n<answer>\n{_ANSWER}\n</answer>\s*", re.DOTALL)
+_FORMAT_PREFILLED_RE = re.compile(rf"{_THINK}\n</think>\n<answer>\n(?P<answer>{_ANSWER})\n</answer>\s*", re.DOTALL)
+
+
+def match_strict_format(text: str, prefill_think: bool = False) -> re.Match[str] | None:
+    r"""The match of the strict R1 template over the whole completion, or None; `group("answer")` is the answer.
+
+    The one definition of "well formatted": the `format` reward scores it, and the held-out evaluation
+    (open_r1.eval.heldout) counts it, so a held-out format rate and the training reward mean the same thing.
+
+    >>> match_strict_format("<think>\nx\n</think>\n<answer>\n4\n</answer>").group("answer")
+    '4'
+    >>> match_strict_format("<think>\na\n</think>\n<think>\nb\n</think>\n<answer>\n4\n</answer>") is None
+    True
+    """
+    return (_FORMAT_PREFILLED_RE if prefill_think else _FORMAT_RE).fullmatch(text)
 
 
 def _check_prefill(prefill_think: Any, reward: str) -> bool:
@@ -75,8 +89,7 @@ class FormatReward(Reward):
         self.prefill_think = _check_prefill(prefill_think, self.name)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
-        pattern = _FORMAT_PREFILLED_RE if self.prefill_think else _FORMAT_RE
-        return [1.0 if pattern.fullmatch(text) else 0.0 for text in texts]
+        return [1.0 if match_strict_format(text, self.prefill_think) else 0.0 for text in texts]
 
 
 class TagCountReward(Reward):

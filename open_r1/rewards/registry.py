@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 RewardFunc = Callable[..., list[float | None]]
 
@@ -366,7 +366,7 @@ def validate_reward_config(
     >>> validate_reward_config(["acuracy"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    open_r1.errors.ConfigError: key 'reward_funcs': unknown reward 'acuracy'. Did you mean 'accuracy'? ...
+    open_r1.core.errors.ConfigError: key 'reward_funcs': unknown reward 'acuracy'. Did you mean 'accuracy'? ...
     """
     name_list = _names_list(names, file)
     seen: set[str] = set()

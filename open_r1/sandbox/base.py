@@ -47,10 +47,25 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from open_r1.errors import OpenR1Error
+from open_r1.core.errors import OpenR1Error
 
 Language = Literal["python", "cpp"]
 LANGUAGES: tuple[str, ...] = ("python", "cpp")
+# Every spelling of a language the project accepts (dataset columns, Piston requests, code-fence tags, the CLI),
+# mapped to its name in LANGUAGES. The one table: the server, the rewards, the judges and the CLI all read it.
+LANGUAGE_ALIASES: dict[str, str] = {
+    "python": "python", "python3": "python", "py": "python",
+    "cpp": "cpp", "c++": "cpp", "cc": "cpp", "cxx": "cpp", "g++": "cpp", "gcc": "cpp",
+}
+
+
+def normalize_language(name: str | None) -> str | None:
+    """A language's name in LANGUAGES for any accepted spelling (case-insensitive); None for anything else.
+
+    >>> normalize_language("Python3"), normalize_language("c++"), normalize_language("rust")
+    ('python', 'cpp', None)
+    """
+    return LANGUAGE_ALIASES.get(str(name or "").strip().lower())
 
 
 class SandboxError(OpenR1Error):

@@ -1,7 +1,8 @@
 """What every remote provider shares: retries with backoff and jitter, bounded concurrency, the judge driver.
 
 WHAT
-    * `RetryPolicy` + `with_retries(fn, policy, retriable)` -- exponential backoff with jitter.
+    * `RetryPolicy` + `with_retries(fn, policy, retriable)` -- exponential backoff with jitter (open_r1.core.retry,
+      re-exported here for the providers).
     * `RemoteProvider` -- a base class: `run_submissions` fans submissions out under a semaphore
       (`max_concurrency`), retries each one's remote call, and turns a final failure into a `Verdict.IE` result
       (a reward then gives None, not 0).
@@ -33,14 +34,10 @@ import base64
 import json
 import logging
 import os
-import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
+from open_r1.core.retry import RETRIABLE_STATUS, RetryableError, RetryPolicy, is_retriable, with_retries
 from open_r1.sandbox.base import (
     COMPILE_LIMITS,
     ExecStatus,
@@ -57,54 +54,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 DRIVER_SOURCE = Path(__file__).with_name("_driver.py")
 MARKER = "__OPEN_R1_RESULT__"
-RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-
-class RetryableError(Exception):
-    """A provider failure worth retrying (rate limit, server error, dropped connection)."""
-
-
-@dataclass
-class RetryPolicy:
-    """attempts: tries in total (1 = no retry); base_delay_s / max_delay_s: the backoff; jitter: the fraction of
-    each delay that is randomised (0 = none, 1 = anywhere between 0 and the delay)."""
-
-    attempts: int = 4
-    base_delay_s: float = 0.5
-    max_delay_s: float = 8.0
-    jitter: float = 0.5
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        """The pause after failed try number `attempt` (0-based)."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * (2**attempt))
-        rng = rng or random
-        return rng.uniform(ceiling * (1 - self.jitter), ceiling)
-
-
-def is_retriable(err: BaseException) -> bool:
-    if isinstance(err, RetryableError | httpx.TransportError):
-        return True
-    if isinstance(err, httpx.HTTPStatusError):
-        return err.response.status_code in RETRIABLE_STATUS
-    return False
-
-
-async def with_retries(fn: Callable[[], Awaitable[T]], policy: RetryPolicy,
-                       retriable: Callable[[BaseException], bool] = is_retriable, what: str = "request") -> T:
-    """Await `fn()` until it succeeds, a non-retriable error occurs, or `policy.attempts` tries are spent."""
-    for attempt in range(policy.attempts):
-        try:
-            return await fn()
-        except Exception as err:
-            if attempt + 1 >= policy.attempts or not retriable(err):
-                raise
-            pause = policy.delay(attempt)
-            logger.warning("%s failed (%s: %s); retry %d/%d in %.2fs", what, type(err).__name__, err,
-                           attempt + 1, policy.attempts - 1, pause)
-            await asyncio.sleep(pause)
-    raise AssertionError("unreachable")
-
-
 def resolve_key(value: str | None, env: str, provider: str, extra: str) -> str:
     """The API key from the argument or the environment; a clear error (raised before any work) otherwise."""
     key = value or os.environ.get(env, "")
@@ -227,3 +176,7 @@ def parse_driver_output(stdout: str, submission: Submission) -> SubmissionResult
         results.append(TestResult(test.name or str(i), verdict_for(res, test.output), truncate(res.stdout),
                                   truncate(res.stderr, 4000), res.wall_time_s))
     return SubmissionResult.from_tests(results, id=submission.id)
+
+
+__all__ = ["RETRIABLE_STATUS", "RemoteProvider", "RetryPolicy", "RetryableError", "driver_script", "is_retriable",
+           "parse_driver_output", "resolve_key", "with_retries"]

@@ -47,17 +47,27 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from open_r1.sandbox.base import LANGUAGES, Limits, Provider, Submission, SubmissionResult, TestCase, Verdict
+from open_r1.core.aio import LoopThread
+from open_r1.sandbox.base import (
+    LANGUAGE_ALIASES,
+    LANGUAGES,
+    Limits,
+    Provider,
+    Submission,
+    SubmissionResult,
+    TestCase,
+    Verdict,
+    normalize_language,
+)
 
 T = TypeVar("T")
 
+# the code-fence tags that mark a block in each language: every accepted spelling of it
 FENCE_TAGS: dict[str, tuple[str, ...]] = {
-    "python": ("python", "py", "python3"),
-    "cpp": ("cpp", "c++", "cc", "cxx"),
+    lang: tuple(alias for alias, name in LANGUAGE_ALIASES.items() if name == lang) for lang in LANGUAGES
 }
 
 
@@ -99,8 +109,8 @@ def parse_verification_info(info: Any, default_language: str) -> tuple[str, list
     if not isinstance(info, dict):
         return None
     language = str(info.get("language") or default_language).lower()
-    language = {"python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp"}.get(language, language)
-    if language not in LANGUAGES:
+    language = normalize_language(language)
+    if language is None:
         return None
     raw_tests = info.get("test_cases") or []
     tests = [TestCase(input=str(t.get("input", "") or ""), output=str(t.get("output", "") or ""),
@@ -117,22 +127,6 @@ def score(result: SubmissionResult, binary: bool) -> float | None:
     if binary:
         return 1.0 if fraction > 0.99 else 0.0
     return fraction
-
-
-class _LoopThread:
-    """A private event loop on a daemon thread: the reward is called synchronously (TRL runs sync rewards on
-    its main thread), maybe from code that already runs a loop, so we never touch the caller's loop."""
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                self._loop = asyncio.new_event_loop()
-                threading.Thread(target=self._loop.run_forever, name="open-r1-code-reward", daemon=True).start()
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
 
 def make_code_reward(provider: str = "local", language: str = "python", num_parallel: int = 4,
@@ -174,7 +168,7 @@ def make_code_reward(provider: str = "local", language: str = "python", num_para
     else:
         backend = get_provider(provider, **provider_kwargs)
     limits = limits or Limits()
-    runner = _LoopThread()
+    runner = LoopThread("open-r1-code-reward")
 
     async def judge(submissions: list[Submission]) -> list[SubmissionResult]:
         # bounded concurrency: at most `num_parallel` submissions in flight at the provider

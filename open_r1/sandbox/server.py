@@ -62,12 +62,11 @@ from open_r1.sandbox.base import (
     SandboxError,
     Submission,
     SubmissionResult,
+    normalize_language,
 )
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE_ALIASES = {"python": "python", "python3": "python", "py": "python", "c++": "cpp", "cpp": "cpp",
-                    "g++": "cpp", "gcc": "cpp"}
 PROGRAM_CACHE_SIZE = 64
 
 
@@ -261,7 +260,7 @@ def create_app(provider: str = "local", max_concurrency: int | None = None, **pr
 
     @app.post("/api/v2/execute")
     async def piston_execute(body: dict[str, Any]) -> JSONResponse:
-        language = LANGUAGE_ALIASES.get(str(body.get("language", "")).lower())
+        language = normalize_language(body.get("language"))
         if language is None:
             return JSONResponse({"message": f"{body.get('language')}-{body.get('version')} runtime is unknown"},
                                 status_code=400)

@@ -14,7 +14,7 @@ HOW
     (`state.is_world_process_zero`) writes.
 
 DATA FLOW
-    open_r1.train.grpo / sft add these to TRL's trainer → terminal and metrics.jsonl → open_r1.runcard.
+    open_r1.train.grpo / sft add these to TRL's trainer → terminal and metrics.jsonl → open_r1.core.runcard.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 WHAT
     `last_checkpoint(output_dir)`, `finish_model(trainer, tokenizer, output_dir)` (save with EOS and generation
-    config set), `write_json_atomic(path, data)`, and `add_common_args(parser)` for the `train` subcommands.
+    config set), and `add_common_args(parser)` for the `train` subcommands.
 
 WHY
     A model saved without `eos_token_id` in its generation config never stops under vLLM (a known failure of
@@ -14,15 +14,13 @@ HOW
     `trainer_state.json` (i.e. finished writing) is the one to resume from.
 
 DATA FLOW
-    open_r1.train.sft / grpo → here → files under `output_dir` → open_r1.runcard and open_r1.labs.
+    open_r1.train.sft / grpo → here → files under `output_dir` → open_r1.core.runcard and open_r1.labs.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +35,6 @@ def last_checkpoint(output_dir: str | os.PathLike) -> str | None:
         if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").exists()
     ]
     return str(max(done)[1]) if done else None
-
-
-def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
-    """Write JSON so that a reader never sees half a file: temp file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-        fh.write("\n")
-    os.replace(tmp, path)
 
 
 def finish_model(trainer: Any, tokenizer: Any, output_dir: str) -> None:

@@ -29,7 +29,7 @@ HOW
 
 DATA FLOW
     `open-r1 train grpo --config recipe.yaml` or the lab runner → configs.parse_recipe → here → TRL GRPOTrainer
-    (generation, rewards, loss, optimizer) → output_dir → open_r1.runcard (run card) and the lab report.
+    (generation, rewards, loss, optimizer) → output_dir → open_r1.core.runcard (run card) and the lab report.
 """
 
 from __future__ import annotations
@@ -38,13 +38,13 @@ import os
 import time
 from typing import Any
 
-from open_r1.configs import ScriptArguments
+from open_r1.core.configs import ScriptArguments
+from open_r1.core.io import write_json_atomic
 from open_r1.train.common import (
     finish_model,
     last_checkpoint,
     quiet_transformers,
     use_rich_progress,
-    write_json_atomic,
 )
 
 
@@ -106,7 +106,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
 
 
 def _score_heldout(model_or_path: Any, tokenizer: Any, script_args: ScriptArguments, training_args: Any) -> dict:
-    from open_r1.nano.evaluate import evaluate_model
+    from open_r1.eval.heldout import evaluate_model
 
     # Write the "before" scores at once so a resumed run reports the same baseline as an uninterrupted one.
     scores = evaluate_model(model_or_path, tokenizer, script_args.heldout_dataset, n=script_args.heldout_samples,

@@ -30,8 +30,8 @@ HOW
     exact weights nano://math's own SFT started from), so "before" is a model that has learned nothing.
 
 DATA FLOW
-    `open-r1 train sft --config recipe.yaml`, the distill lab, or open_r1.nano.build → configs.parse_recipe → here
-    → TRL SFTTrainer → output_dir → open_r1.runcard (run card) and the lab's before/after table.
+    `open-r1 train sft --config recipe.yaml`, the distill lab, or open_r1.labs.nano_build → configs.parse_recipe → here
+    → TRL SFTTrainer → output_dir → open_r1.core.runcard (run card) and the lab's before/after table.
 """
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from open_r1.configs import ScriptArguments
-from open_r1.errors import ConfigError
+from open_r1.core.configs import ScriptArguments
+from open_r1.core.errors import ConfigError
+from open_r1.core.io import write_json_atomic
 from open_r1.train.common import (
     finish_model,
     last_checkpoint,
     quiet_transformers,
     use_rich_progress,
-    write_json_atomic,
 )
 
 # ChatML with `{% generation %}` around the assistant's content *and* its `<|im_end|>`, so assistant-only loss
@@ -231,7 +231,7 @@ def prepare_tokenizer(
 
 
 def _score_heldout(model_or_path: Any, tokenizer: Any, script_args: ScriptArguments, training_args: Any) -> dict:
-    from open_r1.nano.evaluate import evaluate_model
+    from open_r1.eval.heldout import evaluate_model
 
     scores = evaluate_model(
         model_or_path,

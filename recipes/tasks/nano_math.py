@@ -5,27 +5,28 @@ WHAT
     named by `$OPEN_R1_NANO_TASK_DIR` holding `test.jsonl` (columns `problem`, `answer`, `level`), which
     `open-r1 eval` writes from `nano://math/heldout`. Metrics per problem over n samples
     (`$OPEN_R1_NANO_SAMPLES`, default 4): `format` (strict R1 template), `pass@1` (unbiased: correct / n),
-    `correct` and `n` (so reports can compute any pass@k with open_r1.passk).
+    `correct` and `n` (so reports can compute any pass@k with open_r1.eval.passk).
 
 WHY
     The R1 benchmarks need a GPU and hub datasets; CI has neither. The nano task runs the *same* lighteval pipeline
     (task registry, chat template, sampling with R1's temperature 0.6 / top-p 0.95, n samples per problem,
     details) on held-out problems the nano model never trained on (DeepSeek-R1 arXiv 2501.12948 §3: pass@1 from
-    k samples). The checks match open_r1.nano.evaluate: the strict format regex and an exact integer answer.
-    This file runs inside the lighteval environment: it imports lighteval and the standard library only.
+    k samples). The checks *are* open_r1.eval.heldout.check (the `format` reward's rule and an exact integer answer).
+    This file runs inside the lighteval environment: it imports lighteval, the standard library, and that one
+    standard-library-only corner of the project (`$OPEN_R1_SOURCE` on sys.path, set by open_r1.eval.benchmarks).
 
 HOW
     prompt: the problem as the user turn (lighteval applies the model's chat template); gold: the answer string.
-    format_i = the completion matches ^<think>\\n…\\n</think>\\n<answer>\\n(x)\\n</answer>\\s*$ ;
+    format_i = the `format` reward's strict template matches the whole completion, with answer block x ;
     correct_i = x == gold ; pass@1 = mean_i correct_i (the unbiased estimator for k = 1).
 
 DATA FLOW
-    open_r1.evaluate (writes test.jsonl, sets the env vars) → lighteval runner (--custom-tasks this file) →
+    open_r1.eval.benchmarks (writes test.jsonl, sets the env vars) → lighteval runner (--custom-tasks this file) →
     results/details → open_r1_summary.json → results table.
 """
 
 import os
-import re
+import sys
 
 import numpy as np
 from lighteval.metrics.metrics_sample import SampleLevelComputation, SamplingMetric
@@ -33,8 +34,12 @@ from lighteval.metrics.utils.metric_utils import SampleLevelMetricGrouping
 from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
-STRICT_FORMAT = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n(.*?)\n</answer>\s*$", re.DOTALL)
-ANSWER = re.compile(r"<answer>\s*(.*?)\s*</answer>", re.DOTALL)
+# The held-out check of the nano labs, imported from the project (its import chain is standard-library only):
+# one definition of "strict format" and "exact answer" for training rewards, held-out scores and lighteval.
+if os.environ.get("OPEN_R1_SOURCE"):
+    sys.path.append(os.environ["OPEN_R1_SOURCE"])  # appended: the environment's own packages come first
+from open_r1.eval.heldout import check  # noqa: E402
+
 NANO_DIR = os.environ.get("OPEN_R1_NANO_TASK_DIR", "nano_task")
 NANO_SAMPLES = int(os.environ.get("OPEN_R1_NANO_SAMPLES", "4"))
 NANO_MAX_TOKENS = int(os.environ.get("OPEN_R1_NANO_MAX_TOKENS", "64"))
@@ -51,12 +56,8 @@ def nano_prompt(line, task_name: str = None):
 
 
 def score(completion: str, gold: str) -> tuple[bool, bool]:
-    """(strict format, exact answer) for one completion."""
-    match = STRICT_FORMAT.match(completion)
-    if match is not None:
-        return True, match.group(1).strip() == gold
-    answers = ANSWER.findall(completion)
-    return False, bool(answers) and answers[-1].strip() == gold
+    """(strict format, exact answer) for one completion: open_r1.eval.heldout.check."""
+    return check(completion, gold)
 
 
 class NanoScore(SamplingMetric, SampleLevelComputation):

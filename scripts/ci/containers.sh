@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install and configure what the container tests use (images/, open_r1/runtimes/containers.py, tests/images/):
+# Install and configure what the container tests use (images/, open_r1/labs/runtimes/containers.py, tests/images/):
 # podman + buildah to build and run images, debootstrap to make the local Debian base (no image registry is
 # reachable from CI), shellcheck, and a small tools venv with hadolint, spython and podman-compose.
 # Idempotent: only what is missing is installed. Run as root on Debian 12 (.ci/run calls it).

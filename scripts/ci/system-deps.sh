@@ -10,9 +10,9 @@ want() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
 want bubblewrap
 want g++
 
-# --- containers (images/, open_r1/runtimes/containers.py): see scripts/ci/containers.sh
+# --- containers (images/, open_r1/labs/runtimes/containers.py): see scripts/ci/containers.sh
 
-# --- cluster (scripts/slurm, open_r1/runtimes/slurm.py): see scripts/ci/slurm.sh
+# --- cluster (open_r1/labs/runtimes/slurm_templates, open_r1/labs/runtimes/slurm.py): see scripts/ci/slurm.sh
 
 # --- docs (tests/docs/test_docs_browser.py): headless Chromium renders the built site and takes the screenshots
 want chromium

@@ -201,7 +201,7 @@ class ImportGraph:
                         sub = f"{base}.{alias.name}"
                         found.add(sub if sub in self.modules else self._known(base))
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    # import strings ("open_r1.labs", "open_r1.rewards.accuracy:AccuracyReward"), never prose
+                    # import strings ("open_r1.labs.manifest", "open_r1.rewards.accuracy:AccuracyReward"), never prose
                     match = re.fullmatch(r"(open_r1(?:\.\w+)+)(?::\w+)?", node.value)
                     if match:
                         found.add(self._known(match.group(1)))
@@ -525,7 +525,7 @@ class Site:
 
     @functools.cached_property
     def labs(self) -> list[Any]:
-        from open_r1.labs import list_labs, load_lab
+        from open_r1.labs.manifest import list_labs, load_lab
 
         return [load_lab(name) for name in list_labs()]
 
@@ -579,7 +579,7 @@ class Site:
                 launcher += f" + {file_link(profile.accelerate_config)}"
             if profile.num_processes:
                 launcher += f" ({profile.num_processes} processes)"
-            res = ", ".join(f"{k} {v}" for k, v in (profile.resources or {}).items())
+            res = ", ".join(f"{k} {v}" for k, v in profile.resources.model_dump(exclude_unset=True).items())
             out.append(
                 f"| `{name}` | {file_link(recipe)} | {launcher} | {md_escape_cell(res)} | "
                 f"{md_escape_cell(profile.expected or '')} |"
@@ -671,7 +671,7 @@ class Site:
     def config_reference(self) -> str:
         from trl import GRPOConfig, ModelConfig, SFTConfig
 
-        from open_r1.configs import DatasetSpec, MixtureSpec, ScriptArguments
+        from open_r1.core.configs import DatasetSpec, MixtureSpec, ScriptArguments
 
         candidates: list[tuple[str, type]] = [
             ("ScriptArguments", ScriptArguments),
@@ -680,7 +680,7 @@ class Site:
             ("ModelConfig", ModelConfig),
         ]
         extra = []
-        for target in ("open_r1.competitive.lab:IOIEvalConfig", "open_r1.generate:GenerateConfig"):
+        for target in ("open_r1.labs.ioi_eval:IOIEvalConfig", "open_r1.eval.generate:GenerateConfig"):
             module, _, attr = target.partition(":")
             try:
                 import importlib
@@ -709,20 +709,20 @@ class Site:
             "",
             "Every field a recipe may set, with its default and help text, read from the dataclasses when the site is "
             "built. A recipe (`labs/<lab>/recipes/*.yaml`) is checked key by key against these classes before any "
-            "model loads ([[open_r1/configs.py:check_recipe_keys]]); command-line overrides (`--key value`) use the "
+            "model loads ([[open_r1/core/configs.py:check_recipe_keys]]); command-line overrides (`--key value`) use the "
             "same names.",
             "",
             "## ScriptArguments (open-r1)",
             "",
             "What to train on and how to score it; shared by `open-r1 train grpo` and `open-r1 train sft` "
-            "([[open_r1/configs.py:ScriptArguments]]).",
+            "([[open_r1/core/configs.py:ScriptArguments]]).",
             "",
             *self._field_rows(ScriptArguments, used=used["ScriptArguments"]),
             "",
             "### dataset_mixture",
             "",
             "`dataset_mixture: {datasets: [...], seed, test_split_size}`; each member of `datasets` is a DatasetSpec "
-            "([[open_r1/configs.py:DatasetSpec]], [[open_r1/data.py:mix]]).",
+            "([[open_r1/core/configs.py:DatasetSpec]], [[open_r1/data.py:mix]]).",
             "",
             *self._field_rows(DatasetSpec),
             "",
@@ -811,7 +811,7 @@ class Site:
         ]
         for lab in self.labs:
             profiles = ", ".join(
-                f"`{name}` ({p.launcher}, {(p.resources or {}).get('gpus', 0)} GPU × {(p.resources or {}).get('nodes', 1)} node)"
+                f"`{name}` ({p.launcher}, {p.resources.gpus} GPU × {p.resources.nodes} node)"
                 for name, p in lab.profiles.items()
             )
             out.append(
@@ -892,7 +892,8 @@ class Site:
         for group in self.groups:
             annotated.append({group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]})
         return [
-            {"Start here": ["index.md", {"Quickstart": "start/quickstart.md"}, {"About this site": "about.md"}]},
+            {"Start here": ["index.md", {"Quickstart": "start/quickstart.md"}, {"Architecture": "start/architecture.md"},
+                            {"About this site": "about.md"}]},
             {"Labs": ["labs/index.md", *({lab.name: f"labs/{lab.name}.md"} for lab in self.labs)]},
             {"Annotated code": annotated},
             {"Tutorials": ["tutorials/index.md", *({title: uri} for uri, title in tutorials)]},

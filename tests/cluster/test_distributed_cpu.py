@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from open_r1.labs import REPO_ROOT
+from open_r1.core.paths import project_root as repo_root
 
-RECIPE = str(REPO_ROOT / "labs" / "fsdp-32b" / "recipes" / "nano.yaml")
+RECIPE = str(repo_root() / "labs" / "fsdp-32b" / "recipes" / "nano.yaml")
 STEPS = 5
 SHRINK = ["--max_steps", str(STEPS), "--logging_steps", "1", "--save_strategy", "no", "--learning_rate", "3e-4"]
 TOLERANCE = 1e-4  # relative, per step
@@ -32,7 +32,7 @@ def losses(run_dir: Path) -> list[float]:
 def run(cmd: list[str], log: Path, timeout: int = 600, env: dict[str, str] | None = None) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}  # 2 processes on 2 cores: no oversubscription
     with log.open("w") as fh:
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout, cwd=REPO_ROOT, env=env)
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout, cwd=repo_root(), env=env)
     assert proc.returncode == 0, log.read_text()[-4000:]
 
 
@@ -42,13 +42,13 @@ def launch_two(config: str, out: Path, extra: list[str] | None = None) -> list[s
         "-m",
         "accelerate.commands.launch",
         "--config_file",
-        str(REPO_ROOT / config),
+        str(repo_root() / config),
         "--num_processes",
         "2",
         "--main_process_port",
         "0",
         "-m",
-        "open_r1.distributed",
+        "open_r1",
         "train",
         "sft",
         "--config",
@@ -143,24 +143,9 @@ def test_fsdp_stop_file_checkpoints_and_resumes_exactly(fsdp_run, tmp_path):
     assert losses(out) == losses(fsdp_run)
 
 
-def _entrypoints_install_the_hooks() -> bool:
-    import inspect
-
-    import open_r1.train
-
-    return "open_r1.distributed" in inspect.getsource(open_r1.train)
-
-
-@pytest.mark.xfail(
-    not _entrypoints_install_the_hooks(),
-    run=False,
-    strict=True,
-    reason="`open-r1 train` must call open_r1.distributed.install() (patch in the issue-7 report); "
-    "without it accelerate runs plain DDP on CPU and saves no final model under FSDP",
-)
 def test_native_lab_run_really_shards(nano_model, tmp_path, monkeypatch):
     """`open-r1 lab run fsdp-32b` natively: 2 processes, FSDP (sharded checkpoints), a whole final model."""
-    from open_r1.labs import run_lab
+    from open_r1.labs.runner import run_lab
 
     # the runner starts `accelerate` by name: make this interpreter's one the first on PATH
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from open_r1.doctor import Facts, diagnose, gather
+from open_r1.labs.doctor import Facts, diagnose, gather
 
 GPU_SMI = [{"name": "NVIDIA H100 80GB HBM3", "driver": "570.86.15", "memory_mib": "81559", "capability": "9.0"}]
 CUDA_TORCH = {

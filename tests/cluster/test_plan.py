@@ -9,9 +9,9 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from open_r1.plan import SHAPES, GiB, Setup, estimate, fits, get_shape, lab_plan, model_state_bytes, recommend
+from open_r1.labs.plan import SHAPES, GiB, Setup, estimate, fits, get_shape, lab_plan, model_state_bytes, recommend
 
-TOLERANCE = 0.15  # the bar; the measured gap is below 1e-6 (same accounting, see open_r1/plan.py HOW)
+TOLERANCE = 0.15  # the bar; the measured gap is below 1e-6 (same accounting, see open_r1/labs/plan.py HOW)
 
 
 def _deepspeed():
@@ -160,7 +160,7 @@ def test_cli_table_covers_every_lab(capsys):
 
 
 def test_unknown_model_names_the_fix():
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--shape"):
         get_shape("Llama-3-8B")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from open_r1.labs import run_lab
+from open_r1.labs.runner import run_lab
 
 GRPO_SHRINK = ["--max_steps", "4", "--heldout_samples", "40", "--logging_steps", "1"]
 FSDP_SHRINK = ["--max_steps", "12", "--logging_steps", "1", "--save_steps", "100"]

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from open_r1.errors import ConfigError
-from open_r1.labs import load_lab, resources
-from open_r1.runtimes import slurm
+from open_r1.core.errors import ConfigError
+from open_r1.core.paths import project_root
+from open_r1.labs.manifest import load_lab, resources
+from open_r1.labs.runtimes import slurm
 
 
 def render_lab(lab: str, profile: str, tmp_path: Path, overrides=None, **options) -> tuple[str, dict]:
@@ -55,8 +56,8 @@ def test_every_lab_renders_valid_bash_from_its_manifest(lab, profile, tmp_path):
         assert "--gpus-per-node" not in text
     assert "#SBATCH --requeue" in text and "#SBATCH --signal=B:USR1@300" in text
     assert "trap on_usr1 USR1" in text and 'scontrol requeue "$SLURM_JOB_ID"' in text
-    assert "-m open_r1.distributed" in text  # preemption hook and rank records in every process
-    assert str(load_lab(lab).recipe_path(profile).relative_to(slurm.REPO_ROOT)) in text
+    assert "-m open_r1 train" in text  # `open-r1 train` installs the preemption hook and rank records in every process
+    assert str(load_lab(lab).recipe_path(profile).relative_to(project_root())) in text
 
 
 def test_fsdp_32b_full_is_16_nodes_of_8_with_a_c10d_rendezvous(tmp_path):
@@ -201,7 +202,7 @@ def test_cluster_profile_errors_name_file_key_and_fix(tmp_path):
 
 
 def test_dry_run_through_the_lab_runner_writes_nothing(tmp_path, capsys):
-    from open_r1.labs import run_lab
+    from open_r1.labs.runner import run_lab
 
     out = run_lab(
         "fsdp-32b",

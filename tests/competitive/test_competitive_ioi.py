@@ -10,7 +10,7 @@ from competitive_helpers import PROBLEMS, ioi_problem, solution
 
 from open_r1.competitive.execution import CompileCache, Executor, LocalExecutor, Prepared, ProgramSpec, RunOutcome
 from open_r1.competitive.ioi import IOIJudge, IOIProblem, IOIResult, SubtaskOutcome, best_of, load_problems
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 
 def test_a_submission_compiles_once_across_tests_and_subtasks():

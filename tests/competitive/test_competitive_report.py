@@ -76,14 +76,14 @@ def test_report_replaces_the_folder_atomically(tmp_path, ioi_judge, monkeypatch)
 
 
 def test_unknown_problem_ids_are_named(tmp_path, ioi_judge):
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"unknown problems \['nope'\]"):
         evaluate(PROBLEMS, [Generation("nope", "int main(){}")], tmp_path / "r", judge=ioi_judge)
 
 
 def test_load_generations_errors_name_the_line(tmp_path):
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     path = tmp_path / "g.jsonl"
     path.write_text('{"problem_id": "paths", "code": "x"}\n{"code": "y"}\n')

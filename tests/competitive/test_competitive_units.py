@@ -143,7 +143,7 @@ def test_python_checker_results_are_normalised(tmp_path):
 
 
 def test_unknown_checker_is_a_config_error():
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown checker"):
         checker_from_spec("regex")

@@ -18,7 +18,7 @@ from open_r1.competitive import hub_ioi
 from open_r1.competitive.checkers import CMS_CHECKER_STATS, CheckerError, CMSChecker, checker_from_spec
 from open_r1.competitive.hub_ioi import convert_rows
 from open_r1.competitive.ioi import IOIProblem, load_problems
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
 
 HEADER = """#pragma once
 #include <vector>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from open_r1.data_tools import Decontaminator, decontaminate, tokens
+from open_r1.curate.tools import Decontaminator, decontaminate, tokens
 
 # Benchmark-like problems of realistic length (MATH/AIME style), written for this test.
 LONG_BENCHMARK = [

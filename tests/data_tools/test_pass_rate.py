@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from open_r1.data_tools import filter_by_pass_rate, group_generations, pass_rates
-from open_r1.errors import ConfigError
+from open_r1.core.errors import ConfigError
+from open_r1.curate.tools import filter_by_pass_rate, group_generations, pass_rates
 
 
 def trace(answer: str) -> str:

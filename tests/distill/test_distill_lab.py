@@ -12,7 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_lab_is_runnable_and_its_recipe_parses():
-    from open_r1.labs import _precheck, load_lab
+    from open_r1.labs.manifest import load_lab
+    from open_r1.labs.runner import _precheck
 
     lab = load_lab("distill")
     assert lab.status == "runnable" and lab.entrypoint == "train sft"
@@ -20,7 +21,7 @@ def test_lab_is_runnable_and_its_recipe_parses():
 
 
 def test_nano_distill_learns_the_format(nano_cache, tmp_path):
-    from open_r1.labs import run_lab
+    from open_r1.labs.runner import run_lab
 
     card = run_lab("distill", "nano", run_dir=str(tmp_path / "run"))
     metrics = card["metrics"]

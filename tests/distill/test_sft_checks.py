@@ -8,8 +8,8 @@ import json
 import pytest
 from trl import ModelConfig, SFTConfig
 
-from open_r1.configs import ScriptArguments
-from open_r1.errors import ConfigError
+from open_r1.core.configs import ScriptArguments
+from open_r1.core.errors import ConfigError
 from open_r1.train.sft import CHATML_GENERATION_TEMPLATE, prepare_tokenizer
 
 
@@ -89,10 +89,10 @@ def test_liger_without_the_package_fails_early(tmp_path):
 
 
 def test_full_recipe_mirrors_openr1_distill_7b():
-    from open_r1.configs import load_yaml
-    from open_r1.labs import REPO_ROOT
+    from open_r1.core.configs import load_yaml
+    from open_r1.core.paths import project_root as repo_root
 
-    r = load_yaml(REPO_ROOT / "labs/distill/recipes/full.yaml")
+    r = load_yaml(repo_root() / "labs/distill/recipes/full.yaml")
     assert (r["model_name_or_path"], r["dataset_name"], r["dataset_config"]) == (
         "open-r1/Qwen2.5-Math-7B-RoPE-300k",
         "open-r1/Mixture-of-Thoughts",

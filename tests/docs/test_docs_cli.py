@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from open_r1 import docs_cli
+from open_r1.cli import docs as docs_cli
 from open_r1.cli import main
-from open_r1.errors import OpenR1Error
+from open_r1.core.errors import OpenR1Error
 
 
 def fake_site(root: Path) -> Path:

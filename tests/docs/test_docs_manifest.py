@@ -26,7 +26,7 @@ def test_manifest_lists_at_least_50_files_across_the_project():
         "lab runtimes": r"^open_r1/(labs\.py|runtimes/)",
         "lab recipes": r"^labs/[^/]+/recipes/",
         "accelerate configs": r"^recipes/accelerate/",
-        "SLURM templates": r"^scripts/slurm/",
+        "SLURM templates": r"^open_r1/labs/runtimes/slurm_templates/",
         "Dockerfiles": r"(^|/)Dockerfile$",
         "scripts": r"^scripts/.*\.sh$|^Justfile$",
     }

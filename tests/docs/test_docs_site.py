@@ -55,8 +55,8 @@ def test_every_key_file_has_its_annotated_page(built_site):
 def test_reference_pages_are_generated_from_the_code(built_site):
     from trl import GRPOConfig
 
-    from open_r1.configs import ScriptArguments
-    from open_r1.labs import list_labs
+    from open_r1.core.configs import ScriptArguments
+    from open_r1.labs.manifest import list_labs
     from open_r1.rewards import list_rewards
 
     rewards = html(built_site, "reference/rewards.md")

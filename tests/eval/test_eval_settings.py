@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from open_r1.errors import ConfigError
-from open_r1.evaluate import BENCHMARKS, R1_GENERATION, build_spec, model_size, parse_benchmarks, results_table
+from open_r1.core.errors import ConfigError
+from open_r1.eval.benchmarks import BENCHMARKS, R1_GENERATION, build_spec, model_size, parse_benchmarks, results_table
 
 
 def test_r1_sampling_and_sample_counts():
@@ -62,7 +62,7 @@ def test_table_puts_our_scores_beside_the_paper():
 
 
 def test_parallelism_rule():
-    from open_r1.evaluate import parallelism
+    from open_r1.eval.benchmarks import parallelism
 
     assert parallelism("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", gpus=8) == {
         "data_parallel_size": 8,

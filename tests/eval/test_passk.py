@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from open_r1.passk import mean_pass_at_k, pass_at_k, pass_at_k_table
+from open_r1.eval.passk import mean_pass_at_k, pass_at_k, pass_at_k_table
 
 
 def brute_force(n: int, c: int, k: int) -> float:

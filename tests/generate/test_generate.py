@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from open_r1.generate import GenerateConfig, LocalServer, OutputFile, run_generate
+from open_r1.eval.generate import GenerateConfig, LocalServer, OutputFile, run_generate
 
 ROWS, N = 12, 3  # 36 samples: enough to kill the server half-way, small enough for a 2-core CI machine
 REPO = Path(__file__).resolve().parents[2]
@@ -151,7 +151,7 @@ def test_client_killed_mid_run_then_rerun_completes_exactly(server, tmp_path, na
 
 
 def test_refuses_an_output_made_from_another_dataset(tmp_path, nano_cache):
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     output = tmp_path / "gen.jsonl"
     output.write_text(json.dumps({"row": 0, "sample": 0, "prompt_hash": "not-this-prompt"}) + "\n")
@@ -161,7 +161,7 @@ def test_refuses_an_output_made_from_another_dataset(tmp_path, nano_cache):
 
 
 def test_one_writer_per_output(tmp_path):
-    from open_r1.errors import ConfigError
+    from open_r1.core.errors import ConfigError
 
     first = OutputFile(tmp_path / "gen.jsonl")
     try:

@@ -46,7 +46,7 @@ def unit_dirs(image: str) -> list[Path]:
         chain.insert(0, current)
         current = parent(current)
     if image in lab_names():
-        from open_r1.labs import load_lab
+        from open_r1.labs.manifest import load_lab
 
         chain += [f"extra-{extra}" for extra in load_lab(image).image_extras]
     return [UNITS / name for name in chain if (UNITS / name).is_dir()]

@@ -194,7 +194,7 @@ def nano_run(built, tmp_path_factory, request):
     happen inside. OPEN_R1_IMAGE_TEST_FRESH_CACHE=1 starts from an empty cache instead, so the image also builds the
     nano model itself (several minutes more on 2 cores).
     """
-    from open_r1.labs import load_lab
+    from open_r1.labs.manifest import load_lab
 
     if load_lab(built.lab).status != "runnable":
         return None  # a planned lab has no nano run yet (its image is still built and tested)

@@ -27,7 +27,7 @@ from images_helpers import (
     unit_dirs,
 )
 
-from open_r1.labs import IMAGE_EXTRAS, load_lab
+from open_r1.labs.manifest import IMAGE_EXTRAS, load_lab
 
 LABS = lab_names()
 LABELS = (
@@ -267,7 +267,7 @@ def test_compose_docs_and_sandbox_services():
     assert services["sandbox"]["command"][:2] == ["sandbox", "serve"]
     assert "sandbox" in load_lab("grpo-code").image_extras  # the sandbox service's image can isolate (bubblewrap)
     assert "grpo-code" in services["sandbox"]["image"]
-    from open_r1.runtimes.containers import SANDBOX_SECURITY_OPTS
+    from open_r1.labs.runtimes.containers import SANDBOX_SECURITY_OPTS
 
     sandbox_labs = [lab for lab in LABS if "sandbox" in load_lab(lab).image_extras]
     for name in ("sandbox", *sandbox_labs):  # what bubblewrap needs inside a container, as the runner passes it

@@ -1,4 +1,4 @@
-"""The runner's container runtimes (open_r1/runtimes/containers.py): the command lines they build, without engines.
+"""The runner's container runtimes (open_r1/labs/runtimes/containers.py): the command lines they build, without engines.
 
 The real runs (podman, the CPU image, no network) are in test_image_build.py; here every runtime's command is checked,
 docker and apptainer included, which this machine cannot run.
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from open_r1.errors import ConfigError
-from open_r1.labs import load_lab, run_lab
-from open_r1.runtimes import containers
+from open_r1.core.errors import ConfigError
+from open_r1.labs.manifest import load_lab
+from open_r1.labs.runner import run_lab
+from open_r1.labs.runtimes import containers
 
 PLANTED = "hf_PLANTED-runtime-secret-0123456789"
 
@@ -142,9 +143,9 @@ def test_network_and_extra_args_overrides(env, monkeypatch):
 
 
 def test_run_lab_dry_run_goes_through_the_runtime(env, monkeypatch):
-    import open_r1.labs
+    import open_r1.labs.manifest
 
-    monkeypatch.setattr(open_r1.labs, "_precheck", lambda *a: None)  # the recipe check is tested elsewhere
+    monkeypatch.setattr(open_r1.labs.manifest, "_precheck", lambda *a: None)  # the recipe check is tested elsewhere
     result = run_lab("grpo-math", "nano", "docker", ["--max_steps", "10"], run_dir=str(env / "run"), dry_run=True)
     assert result["command"][:2] == ["docker", "run"]
     assert not (env / "run").exists()  # a dry run creates nothing

@@ -9,8 +9,8 @@ import math
 
 import pytest
 
+from open_r1.competitive.scoring import cf_score, ioi_best_of, ioi_problem_score, ioi_subtask_score
 from open_r1.rewards import REWARD_REGISTRY, get_reward_funcs
-from open_r1.rewards.code_exec import cf_score, ioi_best_of, ioi_problem_score, ioi_subtask_score
 
 
 def reward(name: str, **params):

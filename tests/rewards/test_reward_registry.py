@@ -12,9 +12,9 @@ import types
 
 import pytest
 
-from open_r1.errors import ConfigError, OpenR1Error
+from open_r1.competitive.scoring import RewardBackendMissing
+from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.rewards import REWARD_REGISTRY, RewardSpec, get_reward_funcs, list_rewards, validate_reward_config
-from open_r1.rewards.code_exec import RewardBackendMissing
 
 EXECUTION = {"code", "binary_code", "ioi_code", "cf_code"}
 LOCAL = [name for name in REWARD_REGISTRY if name not in EXECUTION]
@@ -194,7 +194,7 @@ def test_validate_is_cheap():
 
 
 def test_import_path_rewards():
-    (func,) = get_reward_funcs(["open_r1.rewards.code_exec.cf_score"])
+    (func,) = get_reward_funcs(["open_r1.competitive.scoring.cf_score"])
     assert func.__name__ == "cf_score"
     with pytest.raises(ConfigError, match="cannot import"):
         get_reward_funcs(["no_such_package.module.reward"])

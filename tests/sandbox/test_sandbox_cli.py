@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from open_r1.errors import ConfigError
-from open_r1.sandbox.cli import register
+from open_r1.cli.sandbox import register
+from open_r1.core.errors import ConfigError
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -8,9 +8,10 @@ for path in (os.environ["HOME"], os.environ["OPEN_R1_CACHE"], os.environ["HF_HOM
     with tempfile.NamedTemporaryFile(dir=path):
         pass
 
-from open_r1.labs import REPO_ROOT, list_labs, load_lab  # noqa: E402
+from open_r1.core.paths import project_root as repo_root  # noqa: E402
+from open_r1.labs.manifest import list_labs, load_lab  # noqa: E402
 
-assert str(REPO_ROOT) == "/opt/open-r1", REPO_ROOT
+assert str(repo_root()) == "/opt/open-r1", repo_root()
 for name in list_labs():
     load_lab(name)  # every manifest, recipe and accelerate config is where the runner looks
 print("uid", os.getuid(), "labs", list_labs())

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from open_r1.labs import load_lab
+from open_r1.labs.manifest import load_lab
 
 lab = load_lab("grpo-math")
 assert lab.status == "runnable", lab.status

@@ -3,7 +3,7 @@
 import json
 import os
 
-from open_r1.runcard import image_info
+from open_r1.core.runcard import image_info
 
 info = json.loads(open("/etc/open-r1/image.json").read())
 expected = {

@@ -1,0 +1,185 @@
+"""Lab manifests: `labs/<lab>/lab.yaml`, typed and checked, the single source of truth for a lab.
+
+WHAT
+    A lab is one stage of the R1 recipe, described by `labs/<lab>/lab.yaml`: what it reproduces, its image,
+    entrypoint, profiles (`nano` and `full`: recipe, launcher, resources, expected result) and image extras.
+    `LabManifest` / `Profile` / `Resources` are pydantic models with a description per field; `load_lab(name)`
+    validates a manifest (file, key, value and fix in every error) and `lab_schema()` is its JSON Schema
+    (`open-r1 lab schema`, for editors that validate YAML). Running a lab is open_r1.labs.runner.
+
+WHY
+    One file per lab means the Justfile, compose.yaml, SLURM templates, images and docs read the same facts instead
+    of repeating them (and tests fail when they drift). Profiles change sizes and models, never code: `nano` and
+    `full` run the same entrypoint (`open-r1 train grpo`, R1 arXiv 2501.12948 §2.2 at full scale or nano scale),
+    only with a different recipe and launcher. A typed schema lets an editor catch a typo before a job is queued.
+
+HOW
+    YAML → `validate_model(LabManifest, raw)` (unknown keys, wrong types, missing fields) → cross-field checks the
+    types cannot express (name = folder, a planned lab names its issue, the recipe and accelerate config exist).
+
+DATA FLOW
+    open_r1.labs.runner, open_r1.labs.runtimes, open_r1.labs.plan, images/build.sh (image_extras), scripts/docs →
+    `load_lab` → `LabManifest`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from open_r1.core import paths
+from open_r1.core.configs import StrictModel
+from open_r1.core.errors import ConfigError
+
+RUNTIMES = ("native", "docker", "podman", "apptainer", "slurm")
+RUNTIME_OPTIONS = ("image", "nodes", "gpus_per_node", "partition", "account", "container", "cluster_profile")
+# What a lab's image may add to the shared core image (`image_extras:` in lab.yaml; images/lab/Dockerfile has one
+# stage per extra, switched on by images/build.sh): `sandbox` the local code sandbox's tools (bubblewrap, g++; the
+# container runtimes then relax the engine's confinement for bwrap), `lighteval` lighteval in its own venv.
+IMAGE_EXTRAS = ("sandbox", "lighteval")
+
+
+PROFILES = ("nano", "full")
+
+
+class Resources(StrictModel):
+    """What one run of a profile asks a machine or a scheduler for."""
+
+    gpus: int = Field(0, ge=0, description="GPUs per node (0: CPU only)")
+    nodes: int = Field(1, ge=1, description="nodes (SLURM --nodes; 1 for a single machine)")
+    cpus: int = Field(2, ge=1, description="CPU cores per node")
+    memory_gb: float = Field(4.0, gt=0, description="host memory per node, GB")
+    gpu_memory_gb: float | None = Field(None, gt=0, description="memory of each GPU, GB (what the planner checks)")
+    time_limit: str | None = Field(
+        None,
+        pattern=r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$",
+        description="wall-clock limit, SLURM style (e.g. 04:00:00 or 1-00:00:00)",
+    )
+
+
+class Profile(StrictModel):
+    """One way to run a lab: a recipe, how to launch it, and what it needs and gives."""
+
+    recipe: str = Field(description="the training recipe, relative to the lab folder (e.g. recipes/nano.yaml)")
+    launcher: Literal["python", "accelerate"] = Field(
+        "python", description="python (one process) or accelerate (accelerate launch with accelerate_config)"
+    )
+    accelerate_config: str | None = Field(
+        None, description="accelerate config relative to the project root (e.g. recipes/accelerate/zero2.yaml)"
+    )
+    num_processes: int | None = Field(None, ge=1, description="processes per node for accelerate (default: GPUs)")
+    resources: Resources = Field(default_factory=Resources, description="what one run needs")
+    expected: str | None = Field(None, description="what a person should see: time, memory, result")
+
+
+class Reproduces(StrictModel):
+    """What the lab reproduces, so a reader can check it against the source."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    paper: str = Field(description="paper and exact section, e.g. 'DeepSeek-R1 (arXiv 2501.12948) §2.2'")
+    open_r1_recipe: str = Field(description="the public open-r1 recipe the full profile mirrors")
+
+
+class LabManifest(StrictModel):
+    """`labs/<lab>/lab.yaml`: everything the runner, the images and the docs know about a lab."""
+
+    name: str = Field(description="the lab's name; must equal its folder name")
+    title: str = Field(description="one-line title")
+    stage: str = Field(description="which R1 stage it is, e.g. 'R1 stage 2 (RL)'")
+    status: Literal["runnable", "planned"] = Field(description="runnable, or planned (then `issue` is required)")
+    summary: str = Field("", description="a paragraph for `open-r1 lab show` and the docs")
+    issue: int | None = Field(None, description="the issue that tracks a planned lab")
+    reproduces: Reproduces = Field(description="paper section and public recipe it reproduces")
+    entrypoint: str = Field(description="the open-r1 command it runs, e.g. 'train grpo'")
+    image: str = Field(description="its container image; {version} is replaced by the package version")
+    image_extras: list[Literal["sandbox", "lighteval"]] = Field(
+        default_factory=list,
+        description="what its image adds to the core image, each at most once: "
+        "sandbox (bubblewrap, g++ for the local code sandbox), lighteval (lighteval in its own venv)",
+    )
+    profiles: dict[str, Profile] = Field(description=f"one entry per profile: {', '.join(PROFILES)}")
+
+    folder: Path = Field(Path("."), exclude=True, description="the lab folder (set by load_lab)")
+
+    def profile(self, name: str) -> Profile:
+        """The profile `name`, or a ConfigError listing the lab's profiles."""
+        if name not in self.profiles:
+            raise ConfigError(
+                f"lab '{self.name}' has no profile '{name}'",
+                file=str(self.folder / "lab.yaml"),
+                key="profiles",
+                fix=f"use one of {sorted(self.profiles)}.",
+            )
+        return self.profiles[name]
+
+    def recipe_path(self, profile: str) -> Path:
+        """The absolute path of a profile's recipe."""
+        return self.folder / self.profile(profile).recipe
+
+
+def lab_schema() -> dict[str, Any]:
+    """The JSON Schema of lab.yaml (`open-r1 lab schema`); editors validate manifests with it."""
+    schema = LabManifest.model_json_schema()
+    schema["properties"].pop("folder", None)
+    schema["title"] = "open-r1 lab manifest (labs/<lab>/lab.yaml)"
+    return schema
+
+
+def labs_root() -> Path:
+    """Where the lab folders are (open_r1.core.paths.labs_root)."""
+    return paths.labs_root()
+
+
+def list_labs() -> list[str]:
+    """The names of the labs: every folder under labs_root() with a lab.yaml."""
+    return sorted(p.parent.name for p in labs_root().glob("*/lab.yaml"))
+
+
+def load_lab(name: str) -> LabManifest:
+    """Read and check `labs/<name>/lab.yaml`; every error names the file, the key, the value and the fix."""
+    from open_r1.core.configs import load_yaml, validate_model
+
+    path = labs_root() / name / "lab.yaml"
+    if not path.exists():
+        raise ConfigError(f"no lab named '{name}'", file=str(path), fix=f"choose one of {list_labs()}.")
+    raw = load_yaml(path)
+    if isinstance(raw.get("image_extras"), list) and len(set(map(str, raw["image_extras"]))) != len(
+        raw["image_extras"]
+    ):
+        raise ConfigError(
+            f"{raw['image_extras']} names an extra twice",
+            file=str(path),
+            key="image_extras",
+            fix=f"name each of {IMAGE_EXTRAS} at most once.",
+        )
+    lab = validate_model(LabManifest, raw, str(path))
+    if lab.name != name:
+        raise ConfigError(f"name '{lab.name}' differs from its folder '{name}'", file=str(path), key="name")
+    if lab.status == "planned" and not lab.issue:
+        raise ConfigError("a planned lab must name the issue that tracks it", file=str(path), key="issue")
+    unknown = [p for p in lab.profiles if p not in PROFILES]
+    if unknown:
+        raise ConfigError(
+            f"unknown profile(s) {unknown}", file=str(path), key="profiles", fix=f"use {', '.join(PROFILES)}."
+        )
+    for pname, prof in lab.profiles.items():
+        if not (path.parent / prof.recipe).is_file():
+            raise ConfigError(f"recipe '{prof.recipe}' does not exist", file=str(path), key=f"profiles.{pname}.recipe")
+        if prof.accelerate_config and not paths.project_path(prof.accelerate_config).is_file():
+            raise ConfigError(
+                f"accelerate config '{prof.accelerate_config}' does not exist",
+                file=str(path),
+                key=f"profiles.{pname}.accelerate_config",
+            )
+    if "nano" not in lab.profiles or "full" not in lab.profiles:
+        raise ConfigError("every lab has a nano and a full profile", file=str(path), key="profiles")
+    lab.folder = path.parent
+    return lab
+
+
+def resources(lab: LabManifest, profile: str) -> Resources:
+    """What a profile of a lab asks for (GPUs, nodes, memory, time)."""
+    return lab.profile(profile).resources

@@ -1,0 +1,215 @@
+"""The lab runner: run a profile of a lab under a runtime, leave a run folder and a run card; replay a card.
+
+WHAT
+    `run_lab(name, profile, runtime, overrides)` → the run card dict; `rerun(card)` replays a run card;
+    `resolve_profile("auto")` picks nano or full; `train_command(lab, profile, out, overrides)` is the launcher
+    command line; `_precheck` parses the recipe (every error before any model loads or job is queued).
+
+WHY
+    Profiles change sizes and models, never code: `nano` and `full` run the same entrypoint (`open-r1 train grpo`),
+    only with a different recipe and launcher (plain Python on a CPU, `accelerate launch` with DeepSpeed/FSDP on
+    GPUs). A run card with the `rerun` block is enough to run the same thing again (same seed ⇒ same metrics).
+
+HOW
+    profile `auto` → `full` when CUDA is visible, else `nano`, announced in a banner. Runtime `native` builds the
+    launcher command line from the manifest and runs it as a child process in the run folder; container and
+    cluster runtimes wrap the same command (see open_r1.labs.runtimes). The child writes run_card.json; the runner
+    adds the lab block and the `rerun` recipe (lab, profile, runtime, overrides, seed) to it.
+
+DATA FLOW
+    `just lab <lab>` → `open-r1 lab run <lab>` (open_r1.cli.lab) → here → `python -m open_r1 train ...` (or
+    accelerate launch) → run folder (`runs/<lab>/<profile>-<time>/`) → `open-r1 lab rerun <run card>`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from open_r1.core import paths
+from open_r1.core.errors import ConfigError
+from open_r1.labs.manifest import RUNTIMES, LabManifest, load_lab
+
+
+def has_gpu() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:
+        return False
+
+
+def resolve_profile(requested: str) -> tuple[str, str | None]:
+    """('nano' | 'full', banner) — `auto` picks by hardware and says so."""
+    if requested != "auto":
+        return requested, None
+    if has_gpu():
+        return "full", "GPU found: running the FULL profile (the public recipe's sizes)."
+    return "nano", "No GPU found: running the NANO profile on the CPU (same code path, tiny model, minutes)."
+
+
+def train_command(lab: LabManifest, profile: str, output_dir: Path, overrides: list[str]) -> list[str]:
+    prof = lab.profile(profile)
+    entry = shlex.split(lab.entrypoint)
+    tail = ["--config", str(lab.recipe_path(profile)), "--output_dir", str(output_dir), *overrides]
+    if prof.launcher == "accelerate":
+        # `python -m accelerate.commands.launch`, not the `accelerate` script: the venv need not be on PATH.
+        launch = [sys.executable, "-m", "accelerate.commands.launch"]
+        if prof.accelerate_config:
+            launch += ["--config_file", str(paths.project_path(prof.accelerate_config))]
+        if prof.num_processes:
+            launch += ["--num_processes", str(prof.num_processes)]
+        return [*launch, "-m", "open_r1", *entry, *tail]
+    return [sys.executable, "-m", "open_r1", *entry, *tail]
+
+
+def new_run_dir(lab: str, profile: str, base: str | None = None) -> Path:
+    root = Path(base or os.environ.get("OPEN_R1_RUNS", "runs"))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = root / lab / f"{profile}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / lab / f"{profile}-{stamp}-{n}"
+    return path
+
+
+def run_lab(
+    name: str,
+    profile: str = "auto",
+    runtime: str = "native",
+    overrides: list[str] | None = None,
+    run_dir: str | None = None,
+    runs_root: str | None = None,
+    dry_run: bool = False,
+    options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    from rich.console import Console
+
+    from open_r1.core.configs import load_yaml
+    from open_r1.core.runcard import update_run_card
+
+    console = Console(stderr=True)
+    overrides = list(overrides or [])
+    lab = load_lab(name)
+    if lab.status != "runnable":
+        raise ConfigError(
+            f"lab '{name}' is not runnable yet: see issue #{lab.issue}",
+            file=str(lab.folder / "lab.yaml"),
+            key="status",
+        )
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"unknown runtime '{runtime}'", key="--runtime", fix=f"use one of {RUNTIMES}.")
+    profile, banner = resolve_profile(profile)
+    lab.profile(profile)
+    # Check the recipe and overrides now, before any child process or model: a typo fails in a second.
+    _precheck(lab, profile, overrides)
+    out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
+    if banner:
+        console.rule(f"[bold yellow]{banner}")
+    console.print(f"[bold]lab[/] {name} · profile {profile} · runtime {runtime} · run folder {out}")
+    started = time.time()
+    if runtime == "native":
+        cmd = train_command(lab, profile, out, overrides)
+        console.print(f"[dim]$ {shlex.join(cmd)}")
+        if dry_run:
+            return {"command": cmd, "run_dir": str(out), "profile": profile}
+        out.mkdir(parents=True, exist_ok=True)
+        returncode = subprocess.run(cmd, cwd=os.getcwd()).returncode
+    else:
+        from open_r1.labs import runtimes
+
+        cmd, returncode = runtimes.launch(runtime, lab, profile, overrides, out, dict(options or {}), dry_run)
+        if dry_run:
+            return {"command": cmd, "run_dir": str(out), "profile": profile}
+    wall = round(time.time() - started, 1)
+    if returncode != 0:
+        console.print(
+            f"[bold red]lab {name} failed (exit {returncode}) after {wall} s; run folder {out}; "
+            f"rerun the same command with --run-dir {out} to resume from the last checkpoint."
+        )
+        raise SystemExit(returncode)
+    card = update_run_card(
+        out / "run_card.json",
+        lab={
+            "name": name,
+            "profile": profile,
+            "runtime": runtime,
+            "title": lab.title,
+            "recipe": paths.display_path(lab.recipe_path(profile)),
+            "recipe_content": load_yaml(lab.recipe_path(profile)),
+            "wall_s": wall,
+            "command": cmd,
+        },
+        rerun={"lab": name, "profile": profile, "runtime": runtime, "overrides": overrides},
+    )
+    _print_summary(console, card)
+    return card
+
+
+def _precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
+    from open_r1.train import TRAINING_KINDS, parse_training_recipe
+
+    kind = lab.entrypoint.split()[-1]
+    if kind == "ioi-eval":
+        from open_r1.labs.ioi_eval import load_config
+
+        load_config(str(lab.recipe_path(profile)), overrides)
+        return
+    if kind not in TRAINING_KINDS:
+        return
+    # A login node or laptop has no GPU: TRL refuses bf16 there, but the job itself runs where GPUs are. The
+    # precheck only needs the recipe to parse, so it switches mixed precision off for itself alone.
+    no_gpu = [] if has_gpu() else ["--bf16", "false", "--fp16", "false"]
+    parse_training_recipe(
+        kind, str(lab.recipe_path(profile)), [*overrides, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"]
+    )
+
+
+def _print_summary(console: Any, card: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    metrics = card.get("metrics", {})
+    before, after = metrics.get("heldout_before"), metrics.get("heldout_after")
+    if not (before and after):
+        return
+    stage = "SFT" if "sft" in str(card.get("kind", "")) else "GRPO"
+    # A GRPO lab starts from an SFT'd model (R1 stage 2 after stage 1); the distill lab starts from scratch.
+    labels = ("SFT base", "after GRPO") if stage == "GRPO" else ("before SFT", "after SFT")
+    table = Table(title=f"held-out nano problems (n={after['n']})")
+    table.add_column("metric")
+    table.add_column(labels[0], justify="right")
+    table.add_column(labels[1], justify="right")
+    # Code tasks score `accuracy` with the binary_code reward (every test passes in the sandbox): say so.
+    names = (
+        {"accuracy": "code reward (binary_code)", "sampled_accuracy": "code reward, sampled"}
+        if after.get("task") == "code"
+        else {}
+    )
+    for key in ("format", "accuracy", "sampled_accuracy"):
+        if key in before and key in after:
+            table.add_row(names.get(key, key), f"{before[key]:.1%}", f"{after[key]:.1%}")
+    console.print(table)
+
+
+def rerun(card_path: str, runs_root: str | None = None, runtime: str | None = None) -> dict[str, Any]:
+    from open_r1.core.runcard import read_run_card
+
+    card = read_run_card(card_path)
+    spec = card.get("rerun")
+    if not spec:
+        raise ConfigError(
+            "has no 'rerun' block (it was not written by `open-r1 lab run`)",
+            file=str(card_path),
+            fix="rerun a run folder made by `open-r1 lab run`.",
+        )
+    new = run_lab(spec["lab"], spec["profile"], runtime or spec["runtime"], spec["overrides"], runs_root=runs_root)
+    same = new.get("metrics", {}).get("heldout_after") == card.get("metrics", {}).get("heldout_after")
+    print(f"metrics identical to the original run: {same}")
+    return new
