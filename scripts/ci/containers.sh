@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and configure what the container tests use (images/, open_r1/labs/runtimes/containers.py, tests/images/):
 # podman + buildah to build and run images, debootstrap to make the local Debian base (no image registry is
-# reachable from CI), shellcheck, and a small tools venv with hadolint, spython and podman-compose.
+# reachable from CI), Debian's docker-registry for the push/pull round trip, shellcheck, and a small tools venv with
+# hadolint, spython and podman-compose.
 # Idempotent: only what is missing is installed. Run as root on Debian 12 (.ci/run calls it).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -20,12 +21,19 @@ want golang-github-containers-common
 want catatonit
 want iptables
 want shellcheck                    # tests/images/test_lint.py lints every shell script in the repo
+want docker-registry               # tests/images/test_registry.py: the CNCF distribution server, TLS + basic auth
 python3 -c 'import ensurepip' 2>/dev/null || want python3-venv   # the tools venv below
 if [ ${#pkgs[@]} -gt 0 ]; then
   # other CI scripts may hold the dpkg lock for a moment: wait for it instead of failing
   apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
   apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
   echo "containers.sh: installed ${pkgs[*]}"
+fi
+
+# The registry package enables its service; on a CI machine with systemd it would start with Debian's config and
+# hold port 5000. The registry test starts its own, on a free loopback port, with its own TLS and htpasswd.
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 # Engine settings measured to work here (platform notes): runc, cgroupfs, file events, explicit ulimits (the
