@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate requirements/lock.txt: every dependency of the native environment (core + dev + docs + deepspeed + the
-# e2b and morph sandbox SDKs, whose tests run against local servers) pinned with hashes, except torch,
+# Regenerate requirements/lock.txt: every dependency of the native environment (core + dev + docs + deepspeed +
+# tracking (wandb, tensorboard) + the e2b and morph sandbox SDKs, whose tests run against local servers) pinned with hashes, except torch,
 # which each machine brings in the build that suits it (CUDA wheels from PyPI, CPU wheels from PyTorch's CPU index
 # or a local wheel). Resolved against the CPU build so no CUDA-only packages (nvidia-*, triton) enter the lock.
 #   scripts/lock.sh            rewrite the lock (`just lock`)
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 torch_version=$(cat requirements/torch-version.txt)
 pythons=(3.11 3.12 3.13)   # the versions scripts/setup.sh accepts; the README names them too
 compile() {
-  uv pip compile pyproject.toml --extra dev --extra docs --extra deepspeed --extra e2b --extra morph \
+  uv pip compile pyproject.toml --extra dev --extra docs --extra deepspeed --extra tracking --extra e2b --extra morph \
     --python-platform x86_64-unknown-linux-gnu --generate-hashes --no-emit-package torch --no-header "$@"
 }
 if [ "${1:-}" = --check ]; then
