@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from open_r1.competitive.scoring import RewardBackendMissing
+from open_r1.rewards.code_exec import RewardBackendMissing
 from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.rewards import REWARD_REGISTRY, RewardSpec, get_reward_funcs, list_rewards, validate_reward_config
 
