@@ -12,9 +12,9 @@ import types
 
 import pytest
 
-from open_r1.rewards.code_exec import RewardBackendMissing
 from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.rewards import REWARD_REGISTRY, RewardSpec, get_reward_funcs, list_rewards, validate_reward_config
+from open_r1.rewards.code_exec import RewardBackendMissing
 
 EXECUTION = {"code", "binary_code", "ioi_code", "cf_code"}
 LOCAL = [name for name in REWARD_REGISTRY if name not in EXECUTION]
