@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the images' hash-locked requirements (run from anywhere; needs uv and PyPI):
-#   base/requirements-gpu.lock   the GPU stack: pyproject's core deps, its deepspeed/vllm/docs/e2b/morph extras and
+#   base/requirements-gpu.lock   the GPU stack: pyproject's core deps, its deepspeed/vllm/tracking/docs/e2b/morph extras and
 #                                base/requirements-gpu.in, with base/gpu-overrides.txt, for linux x86_64 + CUDA,
 #                                Python 3.12, every file hashed
 #   base/flash-attn.lock         flash-attn's sdist (built in the image's build stage against the locked torch)
@@ -27,7 +27,7 @@ grep -q "^torch==${torch} " images/base/requirements-gpu.in || {
 
 echo "lock.sh: GPU stack (python 3.12, $platform)"
 "${compile[@]}" --python-version 3.12 pyproject.toml images/base/requirements-gpu.in \
-  --extra deepspeed --extra vllm --extra docs --extra e2b --extra morph --override images/base/gpu-overrides.txt \
+  --extra deepspeed --extra vllm --extra tracking --extra docs --extra e2b --extra morph --override images/base/gpu-overrides.txt \
   -o images/base/requirements-gpu.lock
 
 echo "lock.sh: flash-attn $flash_attn sdist"

@@ -19,7 +19,7 @@ from packaging.version import Version
 GPU_LOCK = IMAGES / "base" / "requirements-gpu.lock"
 OVERRIDES = IMAGES / "base" / "gpu-overrides.txt"
 TRL_VLLM_RANGE = (Version("0.22"), Version("0.32"))  # TRL 1.16 supports vllm 0.22-0.31
-GPU_EXTRAS = ("deepspeed", "vllm", "docs", "e2b", "morph")  # pyproject extras images/lock.sh compiles in
+GPU_EXTRAS = ("deepspeed", "vllm", "tracking", "docs", "e2b", "morph")  # pyproject extras images/lock.sh compiles in
 
 
 def parse_lock(path) -> dict[str, tuple[str, list[str]]]:
@@ -124,7 +124,8 @@ def test_gpu_stack_versions(gpu_lock):
             assert name in gpu_lock, f"{raw} (extra '{extra}') is missing from the GPU lock (run images/lock.sh)"
             if name not in excepted:
                 assert req.specifier.contains(gpu_lock[name][0], prereleases=True), f"{raw} vs GPU lock"
-    for name in ("deepspeed", "trl", "transformers", "accelerate", "peft", "liger-kernel", "math-verify", "einops"):
+    for name in ("deepspeed", "trl", "transformers", "accelerate", "peft", "bitsandbytes", "wandb", "tensorboard",
+                 "liger-kernel", "math-verify", "einops"):
         assert name in gpu_lock, f"{name} is missing from the GPU lock"
 
 
