@@ -122,10 +122,11 @@ def test_commands_per_launcher(tmp_path):
     assert full[full.index("--config_file") + 1].endswith("recipes/accelerate/zero2.yaml")
 
 
-def test_auto_profile_without_gpu_picks_nano_with_banner(tmp_path, capsys):
+def test_auto_profile_without_gpu_picks_nano_with_banner(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "none")  # declared: the same answer on a GPU host
     out = run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
     assert out["profile"] == "nano"
-    assert "No GPU found" in capsys.readouterr().err
+    assert "no GPU (declared) → profile NANO" in capsys.readouterr().err
 
 
 def test_bad_override_fails_before_anything_runs(tmp_path):

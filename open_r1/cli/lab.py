@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from open_r1.labs.manifest import RUNTIME_OPTIONS, RUNTIMES, list_labs, load_lab, resources
+from open_r1.labs.manifest import PROFILES, RUNTIME_OPTIONS, RUNTIMES, list_labs, load_lab, resources
 from open_r1.labs.runner import rerun, run_lab
 
 
@@ -84,7 +84,13 @@ def register(subparsers: Any) -> None:
     show.set_defaults(func=_cmd_show)
     run = sub.add_parser("run", help="run a lab (overrides after --, e.g. -- --max_steps 10)")
     run.add_argument("lab")
-    run.add_argument("--profile", default="auto", choices=["auto", "nano", "full"])
+    run.add_argument(
+        "--profile",
+        default="auto",
+        choices=["auto", *PROFILES],
+        help="auto: the biggest profile the planner says fits this machine (full, then gpu, then nano); "
+        "$OPEN_R1_HARDWARE=1x24 declares the target machine when planning from another",
+    )
     run.add_argument("--runtime", default="native", choices=list(RUNTIMES))
     run.add_argument("--run-dir", help="use this run folder (an existing one resumes from its last checkpoint)")
     run.add_argument("--runs-root", help="where new run folders go (default ./runs or $OPEN_R1_RUNS)")

@@ -17,6 +17,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from open_r1.core.errors import ConfigError
+from open_r1.labs.manifest import PROFILES
 from open_r1.labs.plan import (
     ESTIMATE_COLUMNS,
     OPTIMIZERS,
@@ -269,7 +270,7 @@ def register(subparsers: Any) -> None:
         "arguments: a table for every lab's full recipe.",
     )
     p.add_argument("--lab", help="plan one lab's recipe (per-strategy breakdown)")
-    p.add_argument("--profile", default="full", choices=["full", "nano"])
+    p.add_argument("--profile", default="full", choices=list(PROFILES), help="which profile of --lab to plan")
     p.add_argument("--model", help=f"built-in shape or hub id: {', '.join(SHAPES)}")
     p.add_argument("--shape", help="custom shape: hidden,intermediate,layers,heads,kv_heads,vocab")
     p.add_argument("--tied", action="store_true", help="custom shape ties embeddings")

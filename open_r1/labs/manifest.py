@@ -41,7 +41,7 @@ RUNTIME_OPTIONS = ("image", "nodes", "gpus_per_node", "partition", "account", "c
 IMAGE_EXTRAS = ("sandbox", "lighteval")
 
 
-PROFILES = ("nano", "full")
+PROFILES = ("nano", "gpu", "full")  # CPU minutes; one GPU, about an hour; the public recipe's size
 
 
 class Resources(StrictModel):
@@ -74,6 +74,29 @@ class Profile(StrictModel):
     expected: str | None = Field(None, description="what a person should see: time, memory, result")
 
 
+# What a pipeline stage may run: the project's own entrypoints (`open-r1 <entrypoint> --config <stage recipe>`).
+STAGE_ENTRYPOINTS = ("train sft", "train grpo", "data rejection-sample")
+PIPELINE_ENTRYPOINT = "pipeline"  # a lab whose stages the runner chains (open_r1.labs.pipeline)
+
+
+class Stage(StrictModel):
+    """One stage of a pipeline lab: an existing entrypoint, its recipe (per profile), and where its inputs come from.
+
+    A stage's recipe is `<profile recipe folder>/<stage name>.yaml`. Its output folder is `<run>/<stage name>/`;
+    `model_from` and `data_from` name earlier stages whose outputs this stage reads, so the runner can hand them
+    over as `--model_name_or_path` / `--dataset_name` overrides (and a scheduler can order jobs by them).
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stage name (lowercase, _): its folder and recipe")
+    title: str = Field(description="one line: what the stage does")
+    paper: str = Field(description="the paper section it reproduces, e.g. 'DeepSeek-R1 §2.3.1 cold start'")
+    entrypoint: Literal["train sft", "train grpo", "data rejection-sample"] = Field(
+        description="the open-r1 command the stage runs"
+    )
+    model_from: str | None = Field(None, description="an earlier stage whose final model this stage starts from")
+    data_from: str | None = Field(None, description="an earlier stage whose data.jsonl this stage trains on")
+
+
 class Reproduces(StrictModel):
     """What the lab reproduces, so a reader can check it against the source."""
 
@@ -101,6 +124,11 @@ class LabManifest(StrictModel):
         "sandbox (bubblewrap, g++ for the local code sandbox), lighteval (lighteval in its own venv)",
     )
     profiles: dict[str, Profile] = Field(description=f"one entry per profile: {', '.join(PROFILES)}")
+    stages: list[Stage] = Field(
+        default_factory=list,
+        description="pipeline labs (entrypoint: pipeline): the stages in order; each profile's recipe is then a "
+        "folder holding <stage>.yaml for every stage",
+    )
 
     folder: Path = Field(Path("."), exclude=True, description="the lab folder (set by load_lab)")
 
@@ -116,8 +144,29 @@ class LabManifest(StrictModel):
         return self.profiles[name]
 
     def recipe_path(self, profile: str) -> Path:
-        """The absolute path of a profile's recipe."""
+        """The absolute path of a profile's recipe (a pipeline lab: the folder of its stage recipes)."""
         return self.folder / self.profile(profile).recipe
+
+    @property
+    def is_pipeline(self) -> bool:
+        """True for a lab whose stages the runner chains (open_r1.labs.pipeline)."""
+        return bool(self.stages)
+
+    def stage(self, name: str) -> Stage:
+        """The stage `name`, or a ConfigError listing the lab's stages."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise ConfigError(
+            f"lab '{self.name}' has no stage '{name}'",
+            file=str(self.folder / "lab.yaml"),
+            key="stages",
+            fix=f"use one of {[s.name for s in self.stages]}.",
+        )
+
+    def stage_recipe(self, profile: str, stage: str) -> Path:
+        """The recipe of one stage of a pipeline lab under a profile: `<profile recipe folder>/<stage>.yaml`."""
+        return self.recipe_path(profile) / f"{self.stage(stage).name}.yaml"
 
 
 def lab_schema() -> dict[str, Any]:
@@ -165,7 +214,11 @@ def load_lab(name: str) -> LabManifest:
         raise ConfigError(
             f"unknown profile(s) {unknown}", file=str(path), key="profiles", fix=f"use {', '.join(PROFILES)}."
         )
+    lab.folder = path.parent
+    _check_stages(lab, path)
     for pname, prof in lab.profiles.items():
+        if lab.is_pipeline:
+            continue  # stage recipes checked by _check_stages
         if not (path.parent / prof.recipe).is_file():
             raise ConfigError(f"recipe '{prof.recipe}' does not exist", file=str(path), key=f"profiles.{pname}.recipe")
         if prof.accelerate_config and not paths.project_path(prof.accelerate_config).is_file():
@@ -174,10 +227,51 @@ def load_lab(name: str) -> LabManifest:
                 file=str(path),
                 key=f"profiles.{pname}.accelerate_config",
             )
-    if "nano" not in lab.profiles or "full" not in lab.profiles:
-        raise ConfigError("every lab has a nano and a full profile", file=str(path), key="profiles")
+    missing = [p for p in PROFILES if p not in lab.profiles]
+    if missing:
+        raise ConfigError(f"profile(s) {missing} missing", file=str(path), key="profiles",
+                          fix=f"every lab has the profiles {', '.join(PROFILES)}.")
     lab.folder = path.parent
     return lab
+
+
+def _check_stages(lab: LabManifest, path: Path) -> None:
+    """A pipeline lab: entrypoint `pipeline`, unique stage names, inputs from earlier stages, every stage recipe."""
+    if lab.is_pipeline != (lab.entrypoint == PIPELINE_ENTRYPOINT):
+        raise ConfigError(
+            f"entrypoint '{lab.entrypoint}' with {len(lab.stages)} stage(s)",
+            file=str(path),
+            key="entrypoint",
+            fix=f"a lab with stages has entrypoint: {PIPELINE_ENTRYPOINT}; any other lab has no stages.",
+        )
+    seen: list[str] = []
+    for i, stage in enumerate(lab.stages):
+        if stage.name in seen:
+            raise ConfigError(f"stage '{stage.name}' is listed twice", file=str(path), key=f"stages[{i}].name")
+        for key in ("model_from", "data_from"):
+            source = getattr(stage, key)
+            if source is not None and source not in seen:
+                raise ConfigError(
+                    f"'{source}' is not an earlier stage (earlier: {seen or 'none'})",
+                    file=str(path),
+                    key=f"stages[{i}].{key}",
+                    fix="name a stage listed above this one.",
+                )
+        if stage.data_from is not None and lab.stage(stage.data_from).entrypoint != "data rejection-sample":
+            raise ConfigError(
+                f"stage '{stage.data_from}' writes no data (only data rejection-sample stages do)",
+                file=str(path),
+                key=f"stages[{i}].data_from",
+            )
+        seen.append(stage.name)
+        for pname, prof in lab.profiles.items():
+            if not (path.parent / prof.recipe / f"{stage.name}.yaml").is_file():
+                raise ConfigError(
+                    f"stage recipe '{prof.recipe}/{stage.name}.yaml' does not exist",
+                    file=str(path),
+                    key=f"profiles.{pname}.recipe",
+                    fix="a pipeline profile's recipe is a folder with one <stage>.yaml per stage.",
+                )
 
 
 def resources(lab: LabManifest, profile: str) -> Resources:

@@ -149,6 +149,8 @@ SHAPES: dict[str, ModelShape] = {
 }
 # Hub ids (or their last path part, lower case) → the shape they share.
 ALIASES = {
+    "qwen2.5-0.5b-instruct": "Qwen2.5-0.5B",
+    "qwen2.5-coder-0.5b-instruct": "Qwen2.5-0.5B",
     "qwen2.5-1.5b-instruct": "Qwen2.5-1.5B",
     "qwen2.5-coder-1.5b-instruct": "Qwen2.5-1.5B",
     "qwen2.5-math-1.5b": "DeepSeek-R1-Distill-Qwen-1.5B",

@@ -2,7 +2,7 @@
 
 WHAT
     `run_lab(name, profile, runtime, overrides)` → the run card dict; `rerun(card)` replays a run card;
-    `resolve_profile("auto")` picks nano or full; `train_command(lab, profile, out, overrides)` is the launcher
+    `resolve_profile(lab, "auto")` picks the biggest profile the planner says fits (open_r1.labs.hardware); `train_command(lab, profile, out, overrides)` is the launcher
     command line; `_precheck` parses the recipe (every error before any model loads or job is queued).
 
 WHY
@@ -11,7 +11,9 @@ WHY
     GPUs). A run card with the `rerun` block is enough to run the same thing again (same seed ⇒ same metrics).
 
 HOW
-    profile `auto` → `full` when CUDA is visible, else `nano`, announced in a banner. Runtime `native` builds the
+    profile `auto` → full, gpu or nano, whichever is the biggest that fits this machine's GPUs by the planner's
+    estimate (or declared hardware, $OPEN_R1_HARDWARE), announced in a banner with the numbers and recorded in the
+    run card (`profile_choice`); an explicit profile that cannot fit a local run fails first, with the figures. Runtime `native` builds the
     launcher command line from the manifest and runs it as a child process in the run folder; container and
     cluster runtimes wrap the same command (see open_r1.labs.runtimes). The child writes run_card.json; the runner
     adds the lab block and the `rerun` recipe (lab, profile, runtime, overrides, seed) to it.
@@ -45,13 +47,30 @@ def has_gpu() -> bool:
         return False
 
 
-def resolve_profile(requested: str) -> tuple[str, str | None]:
-    """('nano' | 'full', banner) — `auto` picks by hardware and says so."""
-    if requested != "auto":
-        return requested, None
-    if has_gpu():
-        return "full", "GPU found: running the FULL profile (the public recipe's sizes)."
-    return "nano", "No GPU found: running the NANO profile on the CPU (same code path, tiny model, minutes)."
+LOCAL_RUNTIMES = ("native", "docker", "podman")  # run on this machine: its GPUs decide what fits
+
+
+def resolve_profile(lab: LabManifest, requested: str, runtime: str = "native") -> tuple[str, str | None, dict | None]:
+    """(profile, banner, profile_choice record) for a run of `lab`.
+
+    `auto` asks the planner which profile fits this machine (full → gpu → nano; open_r1.labs.hardware) and says
+    why in the banner. An explicit profile on a local runtime must fit too, or this fails before any download or
+    model load with the planner's figures; cluster runtimes (apptainer, slurm) run elsewhere and are not checked.
+    """
+    from open_r1.labs.hardware import check_profile_fits, choice_record, choose_profile, detect_hardware
+
+    hw = detect_hardware()
+    if requested == "auto":
+        chosen, tried = choose_profile(lab, hw)
+        why = tried[-1].reason
+        skipped = "; ".join(f"{f.profile}: {f.reason}" for f in tried[:-1])
+        banner = f"{hw.describe()} → profile {chosen.upper()} ({why})" + (f" — not {skipped}" if skipped else "")
+        return chosen, banner, choice_record(hw, chosen, tried)
+    lab.profile(requested)
+    if runtime in LOCAL_RUNTIMES:
+        fit = check_profile_fits(lab, requested, hw)
+        return requested, None, choice_record(hw, requested, [fit])
+    return requested, None, None
 
 
 def train_command(lab: LabManifest, profile: str, output_dir: Path, overrides: list[str]) -> list[str]:
@@ -106,13 +125,19 @@ def run_lab(
         )
     if runtime not in RUNTIMES:
         raise ConfigError(f"unknown runtime '{runtime}'", key="--runtime", fix=f"use one of {RUNTIMES}.")
-    profile, banner = resolve_profile(profile)
-    lab.profile(profile)
+    if lab.is_pipeline:  # stages chained by open_r1.labs.pipeline (one run folder, one run card, one block per stage)
+        from open_r1.labs.pipeline import run_pipeline_lab
+
+        profile = profile if profile != "auto" else ("full" if has_gpu() else "nano")
+        out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
+        return run_pipeline_lab(lab, profile, runtime, overrides, out, dry_run, dict(options or {}), console)
+    profile, banner, choice = resolve_profile(lab, profile, runtime)
     # Check the recipe and overrides now, before any child process or model: a typo fails in a second.
     _precheck(lab, profile, overrides)
     out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
     if banner:
-        console.rule(f"[bold yellow]{banner}")
+        console.rule(f"[bold yellow]profile {profile}")
+        console.print(f"[yellow]{banner}", soft_wrap=True)
     console.print(f"[bold]lab[/] {name} · profile {profile} · runtime {runtime} · run folder {out}")
     started = time.time()
     if runtime == "native":
@@ -148,6 +173,7 @@ def run_lab(
             "command": cmd,
         },
         rerun={"lab": name, "profile": profile, "runtime": runtime, "overrides": overrides},
+        **({"profile_choice": choice} if choice else {}),
     )
     _print_summary(console, card)
     return card

@@ -1,0 +1,87 @@
+"""`--profile auto` asks the planner what fits the GPUs at hand; an explicit profile that cannot fit is refused.
+
+Hardware is declared ($OPEN_R1_HARDWARE = none | <GPUs>x<GiB>), so the choice is tested in CI without a GPU and gives
+the same answers on a GPU host.
+"""
+
+from __future__ import annotations
+
+import pytest
+from trl import GRPOConfig, ModelConfig, SFTConfig
+
+from open_r1.core.configs import ScriptArguments, check_recipe_keys, load_yaml
+from open_r1.core.errors import ConfigError
+from open_r1.labs.hardware import Hardware, choose_profile, parse_hardware, profile_fit
+from open_r1.labs.manifest import PROFILES, list_labs, load_lab
+from open_r1.labs.runner import run_lab
+
+LABS = list_labs()
+
+
+@pytest.mark.parametrize(
+    "declared, expected",
+    [
+        ("none", {"distill": "nano", "fsdp-32b": "nano", "grpo-code": "nano", "grpo-math": "nano", "ioi-eval": "nano"}),
+        ("1x24", {"distill": "gpu", "fsdp-32b": "gpu", "grpo-code": "gpu", "grpo-math": "gpu", "ioi-eval": "gpu"}),
+        ("1x80", {"distill": "gpu", "fsdp-32b": "gpu", "grpo-code": "gpu", "grpo-math": "gpu", "ioi-eval": "gpu"}),
+        # fsdp-32b's full profile is 16 nodes: one 8-GPU box still runs its one-GPU profile
+        ("8x80", {"distill": "full", "fsdp-32b": "gpu", "grpo-code": "full", "grpo-math": "full", "ioi-eval": "full"}),
+        ("1x12", {"distill": "nano", "fsdp-32b": "nano", "grpo-code": "nano", "grpo-math": "nano", "ioi-eval": "gpu"}),
+    ],
+)
+def test_auto_picks_the_biggest_profile_that_fits(declared, expected):
+    hw = parse_hardware(declared)
+    chosen = {name: choose_profile(load_lab(name), hw)[0] for name in expected}
+    assert chosen == expected
+
+
+def test_auto_banner_and_run_card_record_the_numbers(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
+    out = run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
+    err = capsys.readouterr().err
+    assert out["profile"] == "gpu"
+    assert "1 × 24 GiB GPU (declared) → profile GPU" in err and "GiB per GPU ≤ 24 GiB" in err
+    assert "full: needs 8 GPU(s), this machine has 1" in err
+
+
+def test_full_profile_on_one_small_gpu_is_refused_with_the_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
+    with pytest.raises(ConfigError) as err:
+        run_lab("grpo-math", profile="full", runs_root=str(tmp_path), dry_run=True)
+    message = str(err.value)
+    assert "profile 'full' of lab 'grpo-math' does not fit 1 × 24 GiB GPU (declared)" in message
+    assert "needs 8 GPU(s)" in message and "use --profile gpu" in message
+    assert not (tmp_path / "grpo-math").exists()  # nothing created before the refusal
+
+
+def test_a_recipe_that_outgrows_the_card_is_refused(tmp_path, monkeypatch):
+    # 8 GPUs, but each one too small for the full recipe's states + activations: the planner's total decides.
+    fit = profile_fit(load_lab("grpo-code"), "full", Hardware(8, 16.0, "declared"))
+    assert not fit.fits and "GiB per GPU >" in fit.reason and fit.gib_per_gpu > 16
+
+
+def test_cluster_runtimes_are_not_checked_against_this_machine(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "none")
+    out = run_lab("grpo-math", profile="full", runtime="slurm", run_dir=str(tmp_path / "run"), dry_run=True,
+                  options={"nodes": None, "container": None, "cluster_profile": None})
+    assert out["command"][0] == "sbatch"
+
+
+@pytest.mark.parametrize("declared", ["2", "ax24", "0x24"])
+def test_unreadable_hardware_declaration(declared):
+    with pytest.raises(ConfigError, match="OPEN_R1_HARDWARE"):
+        parse_hardware(declared)
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_lab_has_every_profile_and_its_gpu_recipe_passes_trl(lab):
+    manifest = load_lab(lab)
+    assert set(manifest.profiles) == set(PROFILES)
+    assert manifest.profile("gpu").resources.gpus == 1 and manifest.profile("gpu").expected
+    recipe = load_yaml(manifest.recipe_path("gpu"))
+    kind = manifest.entrypoint.split()[-1]
+    if kind in ("grpo", "sft"):
+        cls = GRPOConfig if kind == "grpo" else SFTConfig
+        check_recipe_keys(recipe, (ScriptArguments, cls, ModelConfig), str(manifest.recipe_path("gpu")))
+    for card in (24.0, 80.0):  # the planner's fit check for a 24 GB and an 80 GB card
+        assert profile_fit(manifest, "gpu", Hardware(1, card, "declared")).fits, (lab, card)
