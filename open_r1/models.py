@@ -23,14 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from open_r1.core.chat import CHATML_TEMPLATE
 from open_r1.core.errors import ConfigError
-
-CHATML_TEMPLATE = (
-    "{%- for message in messages %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
 
 
 def resolve_model_path(name: str) -> str:

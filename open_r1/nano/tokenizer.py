@@ -37,26 +37,14 @@ from transformers import AddedToken, Qwen2Tokenizer
 # The split regex Qwen2 uses (every digit its own pre-token, which keeps arithmetic digit-aligned).
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
+from open_r1.core.chat import chatml_template
+
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 REASONING_TAGS = ["<think>", "</think>", "<answer>", "</answer>"]
 
 # ChatML, as Qwen2.5 writes it, plus `{% generation %}` markers for assistant-only loss and an `enable_thinking`
 # switch: when false the template pre-fills an empty think block, so the model answers directly.
-CHAT_TEMPLATE = (
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{% generation %}{{- message['content'] + '<|im_end|>' }}{% endgeneration %}"
-    "{{- '\\n' }}"
-    "{%- else %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n' }}{%- endif %}"
-    "{%- endif %}"
-)
+CHAT_TEMPLATE = chatml_template(generation_markers=True, thinking_switch=True)
 
 
 def _qwen2_pipeline(tokenizer: Tokenizer) -> None:

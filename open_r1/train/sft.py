@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from open_r1.core.chat import CHATML_GENERATION_TEMPLATE, CHATML_TEMPLATE
 from open_r1.core.configs import ScriptArguments
 from open_r1.core.errors import ConfigError
 from open_r1.core.io import write_json_atomic
@@ -52,20 +53,6 @@ from open_r1.train.common import (
     use_rich_progress,
 )
 
-# ChatML with `{% generation %}` around the assistant's content *and* its `<|im_end|>`, so assistant-only loss
-# trains the end-of-turn token (the fallback for base models when the recipe asks for assistant-only loss).
-CHATML_GENERATION_TEMPLATE = (
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{% generation %}{{- message['content'] + '<|im_end|>' }}{% endgeneration %}"
-    "{{- '\\n' }}"
-    "{%- else %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
 HELDOUT_MAX_NEW_TOKENS = 64  # nano traces are ~40 tokens; the held-out scorer is the nano kit's
 
 
@@ -161,7 +148,7 @@ def prepare_tokenizer(
     """
     from trl.chat_template_utils import has_generation_markers
 
-    from open_r1.models import CHATML_TEMPLATE, get_tokenizer
+    from open_r1.models import get_tokenizer
 
     tokenizer = get_tokenizer(model_path, script_args.chat_template, model_args.model_revision)
     source = "recipe" if script_args.chat_template else "tokenizer"
