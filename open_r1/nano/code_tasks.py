@@ -44,6 +44,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from open_r1.nano.tasks import draw_split
+
 NAMES = "abcdefghkmnpqrstuvwxyz"
 OPERATORS = "+-*"
 CODE_LEVELS = {1: 2, 2: 3}  # level → number of variables
@@ -98,27 +100,11 @@ class CodeTeacher:
 
 def make_code_split(seed: int, n: int, levels: tuple[int, ...] = (1, 2), teacher: CodeTeacher | None = None,
                     exclude: set[str] | None = None, unique: bool = True) -> list[dict]:
-    rng = random.Random(seed)
-    seen = set(exclude or ())
-    rows: list[dict] = []
-    per_level = [n // len(levels) + (1 if i < n % len(levels) else 0) for i in range(len(levels))]
-    for level, count in zip(levels, per_level, strict=True):
-        made, attempts = 0, 0
-        while made < count:
-            attempts += 1
-            if attempts > 200 * count + 1000:
-                raise ValueError(f"code level {level} has too few distinct problems for {count} rows")
-            problem = make_code_problem(rng, level)
-            if problem.question in seen:
-                continue
-            if unique:
-                seen.add(problem.question)
-            row = {"problem": problem.question, "level": level,
-                   "verification_info": {"language": "python", "test_cases": problem.tests(rng)}}
-            if teacher is not None:
-                row["messages"] = [{"role": "user", "content": problem.question},
-                                   {"role": "assistant", "content": teacher.trace(problem, rng)}]
-            rows.append(row)
-            made += 1
-    rng.shuffle(rows)
-    return rows
+    """`n` code problems spread evenly over `levels` (open_r1.nano.tasks.draw_split), each with its stdin/stdout
+    tests in `verification_info`; with a teacher, the SFT `messages` column."""
+
+    def to_row(problem: CodeProblem, level: int, rng: random.Random) -> dict:
+        return {"problem": problem.question, "level": level,
+                "verification_info": {"language": "python", "test_cases": problem.tests(rng)}}
+
+    return draw_split(seed, n, levels, make_code_problem, to_row, teacher, exclude, unique)

@@ -41,7 +41,9 @@ DATA FLOW
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # level → (min operands, max operands, max operand value). Operands are drawn from 0..max.
 LEVELS: dict[int, tuple[int, int, int]] = {
@@ -124,6 +126,30 @@ def make_split(
     `unique=True` (held-out sets) makes every question distinct; training sets may repeat a question (level 1 has only
     200 distinct problems) but never contain one from `exclude`.
     """
+    def to_row(problem: Problem, level: int, rng: random.Random) -> dict:
+        return {"problem": problem.question, "solution": format_solution(problem.answer),
+                "answer": str(problem.answer), "level": level}
+
+    return draw_split(seed, n, levels, make_problem, to_row, teacher, exclude, unique)
+
+
+def draw_split(
+    seed: int,
+    n: int,
+    levels: tuple[int, ...],
+    draw_problem: Callable[[random.Random, int], Any],
+    to_row: Callable[[Any, int, random.Random], dict],
+    teacher: Any | None = None,
+    exclude: set[str] | None = None,
+    unique: bool = True,
+) -> list[dict]:
+    """`n` rows spread evenly over `levels`, drawn with one seeded RNG (the math and the code kits share this).
+
+    `draw_problem(rng, level)` makes a problem (anything with a `.question`), `to_row(problem, level, rng)` its
+    dataset row; with a teacher, `teacher.trace(problem, rng)` adds the SFT `messages` column. Questions in `exclude`
+    never appear; `unique=True` also makes every question distinct. Gives up (ValueError) when a level has too
+    few distinct problems for its share. Rows are shuffled with the same RNG at the end.
+    """
     rng = random.Random(seed)
     seen = set(exclude or ())
     rows: list[dict] = []
@@ -134,17 +160,12 @@ def make_split(
             attempts += 1
             if attempts > 200 * count + 1000:
                 raise ValueError(f"level {level} has too few distinct problems for {count} rows")
-            problem = make_problem(rng, level)
+            problem = draw_problem(rng, level)
             if problem.question in seen:
                 continue
             if unique:
                 seen.add(problem.question)
-            row = {
-                "problem": problem.question,
-                "solution": format_solution(problem.answer),
-                "answer": str(problem.answer),
-                "level": level,
-            }
+            row = to_row(problem, level, rng)
             if teacher is not None:
                 row["messages"] = [
                     {"role": "user", "content": problem.question},
