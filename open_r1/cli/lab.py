@@ -80,10 +80,10 @@ def register(subparsers: Any) -> None:
     sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     sub.add_parser("list", help="the labs and their status").set_defaults(func=_cmd_list)
     show = sub.add_parser("show", help="a lab's manifest and recipes")
-    show.add_argument("lab")
+    show.add_argument("lab", help="the lab's name (`open-r1 lab list`)")
     show.set_defaults(func=_cmd_show)
     run = sub.add_parser("run", help="run a lab (overrides after --, e.g. -- --max_steps 10)")
-    run.add_argument("lab")
+    run.add_argument("lab", help="the lab's name (`open-r1 lab list`)")
     run.add_argument(
         "--profile",
         default="auto",
@@ -91,7 +91,12 @@ def register(subparsers: Any) -> None:
         help="auto: the biggest profile the planner says fits this machine (full, then gpu, then nano); "
         "$OPEN_R1_HARDWARE=1x24 declares the target machine when planning from another",
     )
-    run.add_argument("--runtime", default="native", choices=list(RUNTIMES))
+    run.add_argument(
+        "--runtime",
+        default="native",
+        choices=list(RUNTIMES),
+        help="native (this machine), docker/podman (the lab image), apptainer or slurm (a cluster)",
+    )
     run.add_argument("--run-dir", help="use this run folder (an existing one resumes from its last checkpoint)")
     run.add_argument("--runs-root", help="where new run folders go (default ./runs or $OPEN_R1_RUNS)")
     run.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
@@ -106,8 +111,8 @@ def register(subparsers: Any) -> None:
     run.set_defaults(func=_cmd_run, accepts_unknown=True)
     again = sub.add_parser("rerun", help="run again what a run card describes")
     again.add_argument("card", help="run_card.json or its run folder")
-    again.add_argument("--runs-root")
-    again.add_argument("--runtime", choices=list(RUNTIMES))
+    again.add_argument("--runs-root", help="where the new run folder goes (default: runs/ in the current folder)")
+    again.add_argument("--runtime", choices=list(RUNTIMES), help="run it under another runtime than the card's")
     again.set_defaults(func=_cmd_rerun)
     schema = sub.add_parser("schema", help="print the JSON Schema of lab.yaml (for editors that validate YAML)")
     schema.set_defaults(func=_cmd_schema)

@@ -63,18 +63,23 @@ def register(subparsers: Any) -> None:
     nano = subparsers.add_parser("nano", help="the nano-R1 kit: build, evaluate or look at the tiny model and task")
     sub = nano.add_subparsers(dest="nano_command", metavar="ACTION", required=True)
     b = sub.add_parser("build", help="build (or find cached) tokenizer + model + distillation SFT")
-    b.add_argument("kit", nargs="?", default="math")
+    b.add_argument("kit", nargs="?", default="math", help="which nano kit: math or code (default math)")
     b.add_argument("--force", action="store_true", help="rebuild even if cached")
     b.set_defaults(func=_build)
     e = sub.add_parser("eval", help="score a model on held-out nano problems (format, accuracy)")
     e.add_argument("--model", default="nano://math", help="model folder or nano://math")
-    e.add_argument("--dataset", default="nano://math/heldout")
-    e.add_argument("--n", type=int, default=300)
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--dataset", default="nano://math/heldout", help="held-out split to score on")
+    e.add_argument("--n", type=int, default=300, help="problems to score (the first n of the split)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the sampled (temperature 1) pass")
     e.add_argument("--out", help="also write the scores to this JSON file")
     e.set_defaults(func=_eval)
     s = sub.add_parser("sample", help="print a few problems with the teacher's traces")
-    s.add_argument("--n", type=int, default=3)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--sign-slip", type=float, default=0.0)
+    s.add_argument("--n", type=int, default=3, help="how many problems to print")
+    s.add_argument("--seed", type=int, default=0, help="seed of the problem generator")
+    s.add_argument(
+        "--sign-slip",
+        type=float,
+        default=0.0,
+        help="probability that the teacher drops a minus sign (the kit's deliberate slip is 0.6)",
+    )
     s.set_defaults(func=_sample)

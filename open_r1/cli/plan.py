@@ -274,15 +274,22 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", help=f"built-in shape or hub id: {', '.join(SHAPES)}")
     p.add_argument("--shape", help="custom shape: hidden,intermediate,layers,heads,kv_heads,vocab")
     p.add_argument("--tied", action="store_true", help="custom shape ties embeddings")
-    p.add_argument("--strategy", choices=list(STRATEGIES))
-    p.add_argument("--nodes", type=int)
-    p.add_argument("--gpus-per-node", type=int, default=8)
+    p.add_argument("--strategy", choices=list(STRATEGIES), help="one strategy instead of a table of all four")
+    p.add_argument("--nodes", type=int, help="nodes (default: the fewest that fit)")
+    p.add_argument("--gpus-per-node", type=int, default=8, help="training GPUs per node")
     p.add_argument("--gpu-memory", type=float, default=80.0, help="GiB per GPU (default 80)")
     p.add_argument("--seq", type=int, default=4096, help="tokens per sequence")
     p.add_argument("--micro-batch", type=int, default=1, help="sequences per GPU per forward")
-    p.add_argument("--no-checkpointing", action="store_true")
-    p.add_argument("--optimizer", default="adamw", choices=sorted(OPTIMIZERS))
+    p.add_argument(
+        "--no-checkpointing", action="store_true", help="keep every layer's activations (faster, more memory)"
+    )
+    p.add_argument(
+        "--optimizer",
+        default="adamw",
+        choices=sorted(OPTIMIZERS),
+        help="optimizer state: adamw (fp32 moments), adamw_8bit, adamw_bf16 or sgd",
+    )
     p.add_argument("--liger", action="store_true", help="fused linear cross-entropy (no logits tensor)")
     p.add_argument("--vllm-share", type=float, default=0.0, help="GPU fraction for a colocated vLLM engine")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=_cmd_plan)
