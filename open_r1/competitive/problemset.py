@@ -22,7 +22,7 @@ HOW
 
 DATA FLOW
     `labs/ioi-eval/problems/{ioi,codeforces}/*` -> `bundled_solutions` -> `IOIJudge` / `CodeforcesJudge` ->
-    `check_solution` -> tests (`tests/competitive/test_problem_set.py`) and the `verify` CLI.
+    `check_solution` -> tests (`tests/competitive/test_competitive_problem_set.py`) and the `verify` CLI.
 """
 
 from __future__ import annotations
