@@ -1,4 +1,13 @@
 # open-r1 labs — every way in. `just` lists the recipes.
+#
+# WHY: The Justfile is the only way in (style notes, simonw/llm): every recipe commented, checks and fixes kept apart,
+# and CI runs the same recipes a person does.
+#
+# HOW: Each recipe that runs project code depends on `setup`, which is cheap when the venv is current (the image
+# recipes call images/*.sh directly); extra arguments pass through to the command (`just test -k rewards`).
+#
+# DATA FLOW: `just <recipe>` → scripts/setup.sh → `.venv/bin/python -m open_r1 ...` or pytest; .ci/run calls
+# `just test`.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 

@@ -15,6 +15,14 @@
 #        the build's HTTPS: passed as a build secret, never written into a layer)
 #
 # Prints the lab image's tags on stdout (version tag first, then the git-SHA tag); progress goes to stderr.
+#
+# WHY: The image tags come from the lab manifest, the single source of truth; building base → core → lab in one script
+# keeps parents and children consistent.
+#
+# HOW: Reads the tags, title and image extras from labs/<lab>/lab.yaml, makes a clean build context from the files git
+# knows (plus the built docs site), and builds the three images with the flavour's build args.
+#
+# DATA FLOW: `just build <lab>` → this → podman/docker build → local images → images/publish.sh or tests/images.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

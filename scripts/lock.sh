@@ -7,6 +7,14 @@
 #   scripts/lock.sh --check    change nothing: re-resolve for Python 3.11, 3.12 and 3.13 with the lock's pins as
 #                              constraints and check, with scripts/lock_check.py, that each needs nothing the lock
 #                              lacks and has a hash-listed wheel or sdist for every package (`just lock-check`, CI)
+#
+# WHY: A lock with hashes is what makes "the same versions on every machine" checkable; torch is left out because each
+# machine brings its own build.
+#
+# HOW: `uv pip compile` of pyproject.toml with the dev and sandbox-SDK extras, for Linux x86_64, with hashes, checked
+# for Python 3.11, 3.12 and 3.13 (`--check`), resolved against the CPU torch so no CUDA-only packages enter.
+#
+# DATA FLOW: `just lock` → requirements/lock.txt → scripts/setup.sh and the CPU image flavour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 torch_version=$(cat requirements/torch-version.txt)

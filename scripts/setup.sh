@@ -7,6 +7,14 @@
 #   3. the project itself, editable, without touching the pinned set.
 # The venv also holds `just` (rust-just, in the lock): ./just runs it where the system Python refuses pip (PEP 668).
 # A stamp records the hash of the inputs, so a second call costs nothing until pyproject or the lock changes.
+#
+# WHY: Installs must be reproducible: torch is machine-specific (CUDA, CPU, macOS) and cannot sit in a hashed lock,
+# everything else can. The script separates the two.
+#
+# HOW: torch pinned by version from whatever index suits the machine, then `pip install --require-hashes --no-deps`
+# from requirements/lock.txt, then the project editable; a stamp of the inputs' hash makes a second call free.
+#
+# DATA FLOW: `just setup` (and every recipe that depends on it) → .venv → every command the Justfile runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${OPEN_R1_VENV:-.venv}

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Install the system tools the test suite uses for real (Debian packages), only those missing. Run as root.
 # Sections are owned by the subsystem that needs them; keep each list commented.
+#
+# WHY: Tests that need a system tool must really run in CI: this script installs the tools (only those missing), and CI
+# sets OPEN_R1_REQUIRE_SYSTEM_TESTS=1 so a missing tool fails its test instead of skipping it.
+#
+# HOW: One commented section per subsystem (sandbox, docs, ...), each adding Debian packages to one apt-get install.
+#
+# DATA FLOW: .ci/run → this → the system tests (tests/sandbox, tests/competitive, tests/docs/test_docs_browser.py).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=()

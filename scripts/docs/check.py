@@ -1,8 +1,8 @@
 """The docs checker: the manifest, every page's four parts, every code reference, and the built site's links.
 
 WHAT
-    `check_manifest(site) -> [problem]` (files exist, at least 50, every page has WHAT/WHY/HOW/DATA FLOW, Python
-    parts come from the docstring), `check_references(site) -> [problem]` (every `[[path:symbol]]` written in the
+    `check_manifest(site) -> [problem]` (files exist, at least 50, every page has WHAT/WHY/HOW/DATA FLOW, read
+    from the file itself), `check_mentions(site) -> [problem]` (every repository path a page's notes name exists), `check_references(site) -> [problem]` (every `[[path:symbol]]` written in the
     docs resolves), `check_links(site_dir) -> [problem]` (every internal href/src of the built HTML points to a file
     that exists and, with a #fragment, to an id on that page) and `check_offline(site_dir) -> [problem]` (no page
     loads a script, stylesheet or font from the network). `python -m scripts.docs.check [SITE_DIR]` runs them all.
@@ -17,7 +17,8 @@ HOW
     library's parser; ids are collected per page, so `page.html#L-42` is checked against the ids of `page.html`.
 
 DATA FLOW
-    tests/docs/test_manifest.py and tests/docs/test_site.py → here → a list of problems (empty when all is well).
+    tests/docs/test_docs_manifest.py and tests/docs/test_docs_site.py → here → a list of problems (empty when all is
+    well); `python -m scripts.docs.check` (run by `just docs-build` users and CI) prints them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from scripts.docs.annotate import REPO
 from scripts.docs.site import REF, Site
 
 MIN_FILES = 50
+# A repository path named in prose: `tests/docs/test_docs_site.py`, `recipes/accelerate/zero2.yaml`, `scripts/`
+_MENTION = re.compile(r"(?<![\w/.<>$-])((?:open_r1|scripts|tests|labs|recipes|images|docs|requirements)/[\w./-]*[\w/])")
+# outputs that exist only after a build, never in a checkout
+_GENERATED = ("docs/site", "open_r1/bundled/", "build/")
 
 
 def check_manifest(site: Site) -> list[str]:
@@ -42,18 +47,41 @@ def check_manifest(site: Site) -> list[str]:
         if not (site.root / entry.path).is_file():
             problems.append(f"{entry.path}: listed in docs/key_files.yaml but does not exist (remove or fix the path)")
             continue
-        if entry.path.endswith(".py") and entry.extra:
-            problems.append(
-                f"{entry.path}: a Python file's notes live in its module docstring; remove {sorted(entry.extra)} "
-                "from its manifest entry"
-            )
         missing = site.missing_parts(entry)
         if missing:
-            where = "its module docstring" if entry.path.endswith(".py") else "its header comment or manifest entry"
+            where = "its module docstring" if entry.path.endswith(".py") else "its leading comment block"
             problems.append(f"{entry.path}: the page lacks {', '.join(missing)} (add them to {where})")
         model = site.model(entry.path)
         if not model.chunks:
             problems.append(f"{entry.path}: the page shows no code")
+    return problems
+
+
+def check_mentions(site: Site) -> list[str]:
+    """Every repository path a page's notes name exists: a renamed test or script fails here, not in a reader's shell.
+
+    Paths are looked up from the repository root and from the file's own folder (a lab.yaml names
+    `recipes/nano.yaml`); placeholders (`<lab>`, `*`, `{name}`, UPPER_CASE segments) and build outputs are skipped.
+    """
+    problems = []
+    for entry in site.entries:
+        model = site.model(entry.path)
+        texts = [*site.parts(entry).values(), *(c.note for c in model.chunks)]
+        seen: set[str] = set()
+        for text in texts:
+            for match in _MENTION.finditer(text):
+                path = match.group(1).rstrip(".")
+                following = text[match.end() : match.end() + 1]
+                if path in seen or following in ("<", "*", "{") or path.startswith(_GENERATED):
+                    continue
+                if "." not in path.rsplit("/", 1)[-1] and not path.endswith("/"):  # "70 tests/s" is not a path
+                    continue
+                if any(re.fullmatch(r"[A-Z][A-Z0-9_]*(\.\w+)?", part) or part.startswith("NN") for part in path.split("/")):
+                    continue
+                seen.add(path)
+                if (site.root / path).exists() or (site.root / entry.path).parent.joinpath(path).exists():
+                    continue
+                problems.append(f"{entry.path}: its notes name {path}, which does not exist (fix the note)")
     return problems
 
 
@@ -155,7 +183,7 @@ def check_offline(site_dir: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     site = Site(REPO)
-    problems = check_manifest(site) + check_references(site)
+    problems = check_manifest(site) + check_mentions(site) + check_references(site)
     if argv:
         site_dir = Path(argv[0])
         problems += check_links(site_dir) + check_offline(site_dir)

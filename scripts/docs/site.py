@@ -13,7 +13,7 @@ WHY
 
 HOW
     Annotated pages: scripts/docs/annotate.py cuts each file into notes and code; this module adds the four parts
-    (from the docstring or, for non-Python files, the manifest), the proximal data flow (an import graph over the
+    (from the docstring or, for non-Python files, the leading comment block), the proximal data flow (an import graph over the
     repository's Python files, and for other files the files that name them) and auto-links to other pages.
     Paper map: sentences of every WHY part that cite one of the five papers, grouped by paper and section.
 
@@ -33,7 +33,7 @@ import os
 import posixpath
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,6 @@ class Entry:
     path: str
     priority: str
     group: str
-    extra: dict[str, str] = field(default_factory=dict)  # what/why/how/data_flow from the manifest
 
     @property
     def uri(self) -> str:
@@ -133,11 +132,16 @@ def load_manifest(root: Path = REPO) -> tuple[list[Entry], list[dict[str, str]]]
             priority = item.get("priority")
             if priority not in PRIORITIES:
                 raise ManifestError(f"{where}: priority must be one of {PRIORITIES}, got {priority!r}")
-            unknown = set(item) - {"path", "priority", *PARTS}
+            notes = sorted(set(item) & set(PARTS))
+            if notes:
+                raise ManifestError(
+                    f"{where}: the manifest keeps only path and priority; move {notes} into the file itself (its "
+                    "module docstring, or its leading comment block as `WHY: ...`, `HOW: ...`, `DATA FLOW: ...`)"
+                )
+            unknown = set(item) - {"path", "priority"}
             if unknown:
                 raise ManifestError(f"{where}: unknown key(s) {sorted(unknown)}")
-            extra = {k: " ".join(str(item[k]).split()) for k in PARTS if item.get(k)}
-            entries.append(Entry(path=path, priority=priority, group=group["name"], extra=extra))
+            entries.append(Entry(path=path, priority=priority, group=group["name"]))
     return entries, groups
 
 
@@ -289,20 +293,17 @@ class Site:
     # -- parts -----------------------------------------------------------------------------------------------------
 
     def parts(self, entry: Entry) -> dict[str, str]:
-        """The four parts of an entry's page as Markdown; a missing part is absent from the result."""
+        """The four parts of an entry's page as Markdown, all read from the file; a missing part is absent.
+
+        A non-Python file's leading comment names its parts (`WHY: ...`); the text before the first named part, or
+        the whole comment when it names none, is its WHAT.
+        """
         model = self.model(entry.path)
-        if model.language == "python":
-            return dict(model.parts)
         out = dict(model.parts)
-        if "what" not in out:
-            what = model.header or ""
-            if entry.extra.get("what"):
-                what = (what + "\n\n" + entry.extra["what"]).strip()
+        if model.language != "python" and "what" not in out:
+            what = model.header or model.summary
             if what:
                 out["what"] = what
-        for key in ("why", "how", "data_flow"):
-            if key not in out and entry.extra.get(key):
-                out[key] = entry.extra[key]
         return out
 
     def missing_parts(self, entry: Entry) -> list[str]:
@@ -531,7 +532,7 @@ class Site:
 
     def lab_page(self, lab: Any) -> str:
         uri = f"labs/{lab.name}.md"
-        repro = lab.reproduces or {}
+        repro = _as_dict(lab.reproduces)
         lab_yaml = f"labs/{lab.name}/lab.yaml"
 
         def file_link(path: str) -> str:
@@ -643,17 +644,9 @@ class Site:
             "| field | type | default | help |" + (" set by |" if used is not None else ""),
             "|---|---|---|---|" + ("---|" if used is not None else ""),
         ]
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        fields = config_fields(cls)
         for name in names if names is not None else list(fields):
-            f = fields[name]
-            if f.default is not dataclasses.MISSING:
-                default = repr(f.default)
-            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                default = repr(f.default_factory())  # type: ignore[misc]
-            else:
-                default = "required"
-            type_name = getattr(f.type, "__name__", None) or str(f.type).replace("typing.", "")
-            help_text = " ".join(str(f.metadata.get("help", "")).split())
+            type_name, default, help_text = fields[name]
             row = f"| `{name}` | {md_escape_cell(type_name)} | `{default.replace('|', '¦')}` | {md_escape_cell(help_text)} |"
             if used is not None:
                 row += f" {', '.join(used.get(name, []))} |"
@@ -701,7 +694,7 @@ class Site:
                 if key == "env":
                     continue
                 for name, cls in candidates + extra:
-                    if key in {f.name for f in dataclasses.fields(cls)}:
+                    if key in config_fields(cls):
                         used[name].setdefault(key, []).append(link)
                         break
         out = [
@@ -737,7 +730,7 @@ class Site:
             out += [
                 f"## {name} ({origin}): the fields the lab recipes set",
                 "",
-                f"`{name}` has {len(dataclasses.fields(cls))} fields; these are the ones at least one recipe sets, with "
+                f"`{name}` has {len(config_fields(cls))} fields; these are the ones at least one recipe sets, with "
                 "the recipes that set them. `open-r1 train grpo --help` lists them all.",
                 "",
                 *self._field_rows(cls, names, used[name]),
@@ -831,10 +824,12 @@ class Site:
                 if model.parts.get("why"):
                     sources.append((path, model.parts["why"]))
         for entry in self.entries:
-            if entry.module is None and entry.extra.get("why"):
-                sources.append((entry.path, entry.extra["why"]))
+            if entry.module is None and not entry.path.endswith(".py"):
+                why = self.parts(entry).get("why")
+                if why:
+                    sources.append((entry.path, why))
         for lab in self.labs:
-            paper = (lab.reproduces or {}).get("paper")
+            paper = _as_dict(lab.reproduces).get("paper")
             if paper:
                 sources.append((f"labs/{lab.name}/lab.yaml", f"{lab.title}: {paper}"))
         out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in PAPERS}
@@ -920,6 +915,37 @@ class Site:
         pages["reference/labs.md"] = self.labs_reference()
         pages["paper-map.md"] = self.paper_map()
         return pages
+
+
+def config_fields(cls: type) -> dict[str, tuple[str, str, str]]:
+    """name → (type, default, help) of a config class: a dataclass (TRL's, help in metadata) or a pydantic model."""
+    out: dict[str, tuple[str, str, str]] = {}
+    if dataclasses.is_dataclass(cls):
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                default = repr(f.default)
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                default = repr(f.default_factory())  # type: ignore[misc]
+            else:
+                default = "required"
+            type_name = getattr(f.type, "__name__", None) or str(f.type).replace("typing.", "")
+            out[f.name] = (type_name, default, " ".join(str(f.metadata.get("help", "")).split()))
+        return out
+    for name, info in getattr(cls, "model_fields", {}).items():
+        default = "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
+        annotation = info.annotation
+        type_name = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        out[name] = (type_name, default, " ".join(str(info.description or "").split()))
+    return out
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A manifest block as a mapping, whether the manifest model holds it as a dict or as a pydantic model."""
+    if value is None:
+        return {}
+    if hasattr(value, "model_dump"):
+        return {k: v for k, v in value.model_dump().items() if v is not None}
+    return dict(value)
 
 
 def _cited(sentence: str) -> list[tuple[str, str]]:

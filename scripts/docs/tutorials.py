@@ -25,7 +25,7 @@ HOW
     (`cache_key`), so a build reuses it only while neither has changed.
 
 DATA FLOW
-    docs/tutorials/*.py → `execute` (scripts/docs/build.py, tests/docs/test_tutorials.py) → build/docs/notebooks/*.ipynb
+    docs/tutorials/*.py → `execute` (scripts/docs/build.py, tests/docs/test_docs_tutorials.py) → build/docs/notebooks/*.ipynb
     → `render` (from scripts/docs/hooks.py at build time) → docs/site/tutorials/{name.html, name.ipynb, name.py}.
 """
 

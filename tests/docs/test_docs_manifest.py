@@ -7,8 +7,8 @@ import re
 import pytest
 
 from scripts.docs.annotate import doc_to_markdown, load_source, split_parts
-from scripts.docs.check import check_manifest, check_references
-from scripts.docs.site import PRIORITIES, load_manifest
+from scripts.docs.check import check_manifest, check_mentions, check_references
+from scripts.docs.site import PRIORITIES, ManifestError, Site, load_manifest
 
 ENTRIES, _GROUPS = load_manifest()
 
@@ -23,7 +23,7 @@ def test_manifest_lists_at_least_50_files_across_the_project():
         "configs and data": r"^open_r1/(configs|data)\.py$",
         "sandbox": r"^open_r1/sandbox/",
         "competitive programming": r"^open_r1/competitive/",
-        "lab runtimes": r"^open_r1/(labs\.py|runtimes/)",
+        "lab runtimes": r"^open_r1/labs/",
         "lab recipes": r"^labs/[^/]+/recipes/",
         "accelerate configs": r"^recipes/accelerate/",
         "SLURM templates": r"^open_r1/labs/runtimes/slurm_templates/",
@@ -119,3 +119,67 @@ def test_python_pages_move_comments_and_docstrings_beside_the_code(tmp_path):
     assert not any(lines[n - 1].lstrip().startswith(("#", '"""')) for n in shown)
     assert any("trailing comment stays" in lines[n - 1] for n in shown)
     assert model.symbols["f"] == lines.index("def f(x):") + 1 and model.symbols["LIMIT"]
+
+
+# Files a cluster or image user reads: every one is annotated, its notes in its own comments.
+EVERY = (
+    "open_r1/labs/runtimes/slurm_templates/*.j2",
+    "labs/*/recipes/full.yaml",
+    "recipes/accelerate/*.yaml",
+    "images/**/Dockerfile",
+    "images/**/apptainer.def",
+)
+
+
+@pytest.mark.parametrize("pattern", EVERY)
+def test_every_template_full_recipe_accelerate_config_and_image_definition_is_annotated(docs_site, pattern):
+    found = sorted(str(p.relative_to(docs_site.root)) for p in docs_site.root.glob(pattern))
+    assert found, pattern
+    missing = [p for p in found if p not in docs_site.by_path]
+    assert not missing, f"add to docs/key_files.yaml: {missing}"
+    for path in found:
+        assert not docs_site.missing_parts(docs_site.by_path[path]), path
+
+
+def test_manifest_keeps_only_paths_and_priorities(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "key_files.yaml").write_text(
+        "groups:\n  - name: g\n    blurb: b\n    files:\n      - {path: a.yaml, priority: high, why: because}\n"
+    )
+    with pytest.raises(ManifestError, match=r"move \['why'\] into the file itself"):
+        load_manifest(tmp_path)
+
+
+def test_a_comment_header_names_its_parts_and_the_text_before_them_is_the_what(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "key_files.yaml").write_text(
+        "groups:\n  - name: g\n    blurb: b\n    files:\n      - {path: r.yaml, priority: high}\n"
+        "      - {path: t.sbatch.j2, priority: low}\n"
+    )
+    (tmp_path / "r.yaml").write_text(
+        "# A recipe.\n#\n# WHY: a reason\n# on two lines.\n#\n# HOW: a way\n#\n# DATA FLOW: a → b\nkey: 1\n"
+    )
+    (tmp_path / "t.sbatch.j2").write_text(
+        "{#- A template.\n\nWHY: y\n\nHOW: h\n\nDATA FLOW: d\n-#}\n{%- import 'x' as c -%}\necho hi\n"
+    )
+    site = Site(tmp_path)
+    for entry in site.entries:
+        parts = site.parts(entry)
+        assert set(parts) == {"what", "why", "how", "data_flow"}, (entry.path, parts)
+    assert site.parts(site.by_path["r.yaml"])["why"] == "a reason\non two lines."
+    assert site.parts(site.by_path["t.sbatch.j2"])["what"] == "A template."
+
+
+def test_notes_name_only_paths_that_exist(docs_site, tmp_path):
+    assert not check_mentions(docs_site), "\n".join(check_mentions(docs_site))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_real.py").write_text("")
+    (tmp_path / "docs" / "key_files.yaml").write_text(
+        "groups:\n  - name: g\n    blurb: b\n    files:\n      - {path: r.yaml, priority: high}\n"
+    )
+    (tmp_path / "r.yaml").write_text(
+        "# Checked by tests/test_real.py and tests/test_renamed.py; outputs in docs/site and runs/<lab>/.\nkey: 1\n"
+    )
+    problems = check_mentions(Site(tmp_path))
+    assert problems == ["r.yaml: its notes name tests/test_renamed.py, which does not exist (fix the note)"]
