@@ -68,7 +68,12 @@ def register(subparsers: Any) -> None:
     score = sub.add_parser("score", help="score a submission file or a JSONL of submissions against a problem")
     score.add_argument("problem", help="a problem folder (problem.yaml with format ioi or codeforces)")
     score.add_argument("submission", help="a .cpp / .py file, or a .jsonl of submissions")
-    score.add_argument("--language", choices=("cpp", "python"), help="Codeforces: language (default: from suffix)")
+    score.add_argument(
+        "--language",
+        choices=("cpp", "python"),
+        help="the submission's language (default: from the file suffix, or a JSONL row's `language`, else cpp); "
+        "an IOI task with a C++ grader accepts cpp only and refuses anything else",
+    )
     score.add_argument("--subtask", action="append", help="IOI: score only this subtask (repeatable)")
     score.add_argument("--all-tests", action="store_true", help="IOI: no early stop inside subtasks")
     score.add_argument("--json", action="store_true", help="print results as JSON")
@@ -189,12 +194,16 @@ def _score_ioi(args: argparse.Namespace, folder: Path, subs: list[tuple[str, str
     from open_r1.competitive.report import no_code_result
 
     problem = IOIProblem.load(folder)
+    # a submission in a language the task does not accept is refused (exit 2, one line) before anything compiles
+    for _, code, lang in subs:
+        if code is not None:
+            problem.check_language(lang)
     judge = IOIJudge(
         executor, test_batch_size=args.test_batch_size, early_stop=not args.all_tests, patch=not args.no_patch
     )
     results = [
-        no_code_result(problem) if code is None else judge.score(problem, code, subtasks=args.subtask)
-        for _, code, _ in subs
+        no_code_result(problem) if code is None else judge.score(problem, code, lang, subtasks=args.subtask)
+        for _, code, lang in subs
     ]
     if args.json:
         print(
@@ -217,8 +226,8 @@ def _score_ioi(args: argparse.Namespace, folder: Path, subs: list[tuple[str, str
         console.print(table)
         score = "IE" if result.score is None else f"{result.score:g}"
         console.print(
-            f"score [bold]{score}[/] / {result.max_score:g}  status {_status(result.status)}"
-            + (f"  patches: {', '.join(result.patches)}" if result.patches else "")
+            f"score [bold]{score}[/] / {result.max_score:g}  status {_status(result.status)}  "
+            f"language {result.language}" + (f"  patches: {', '.join(result.patches)}" if result.patches else "")
         )
         if result.compile_output and result.status == "CE":
             console.print(result.compile_output, markup=False, highlight=False)

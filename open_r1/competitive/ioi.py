@@ -3,13 +3,16 @@
 WHAT
     * `IOIProblem` -- statement, subtasks (name, points, test names or glob patterns), tests (input + reference
       answer), time and memory limits, task type (`Batch` or `Communication`), grader / stub / header files,
-      checker, and for Communication a manager. `IOIProblem.load(folder)` reads the folder format of
+      checker, for Communication a manager, and the submission languages it accepts (`languages`, see
+      LANGUAGES below). `IOIProblem.load(folder)` reads the folder format of
       `labs/ioi-eval/problems/ioi/*` (see `problem.yaml` there); `IOIProblem.from_dict(data)` takes the same
       keys inline (tests and grader files as data), for datasets.
-    * `IOIJudge(executor).score(problem, code) -> IOIResult` -- per-test `TestOutcome` (AC / PA / WA / TLE / MLE /
+    * `IOIJudge(executor).score(problem, code, language="cpp") -> IOIResult` -- per-test `TestOutcome` (AC / PA / WA / TLE / MLE /
       RE / CE / SKIPPED, score in [0, 1], checker feedback, time), per-subtask `SubtaskOutcome` and the problem
       score. `score_many(problem, codes)` judges several submissions in parallel.
     * `best_of(results) -> BestOf` -- the IOI rule over several submissions of one problem.
+    * `LanguageNotAccepted` -- raised by `IOIJudge.score` (before anything compiles) for a submission in a
+      language the task does not accept.
 
 WHY
     The IOI rules (since 2017, and as CMS implements them) score a submission per subtask: a subtask is worth its
@@ -23,6 +26,18 @@ WHY
     Communication tasks (IOI's two-program tasks: an encoder and a decoder that may only talk through the
     grader) run as sequential phases of the same binary, each a fresh sandboxed process: nothing but what the
     manager passes on survives from one phase to the next.
+
+LANGUAGES
+    Recent IOIs accept C++ only, and their tasks are function interfaces: the contestant's file is a C++
+    translation unit linked with the task's C++ grader (or, for Communication, its stub). A Python program cannot
+    be linked with that grader, so such a task accepts `cpp` only and a Python submission is *refused* with
+    `LanguageNotAccepted` -- it is never handed to g++, whose "'import' does not name a type" would read as if
+    the contestant's program had been judged. A Batch task without a grader reads stdin and writes stdout: there a
+    Python program is judged exactly like a C++ one (same tests, same checker, same limits: IOI gives no
+    per-language time multiplier), as CMS does for tasks that allow several languages. So by default a task
+    accepts `cpp` and `python` when it has no grader and is not Communication, `cpp` alone otherwise;
+    `languages: [cpp]` in problem.yaml narrows it (a task whose limits were set for C++ only), and listing
+    `python` for a task with a grader is a ConfigError at load time.
 
 HOW
     For each subtask, in order, tests run in batches of `test_batch_size` (results cached per test name):
@@ -40,8 +55,9 @@ HOW
     `manager.judge(test_input, outputs, answer)` scores the test like a checker.
 
 DATA FLOW
-    problems folder -> `IOIProblem.load` -> `IOIJudge.score(problem, code)`: `patch_code` (missing headers) ->
-    `ProgramSpec` (grader + header + `<task>.cpp`) -> `Executor.program` (compile cache) -> `Executor.run` per
+    problems folder -> `IOIProblem.load` -> `IOIJudge.score(problem, code, language)`: `IOIProblem.check_language`
+    (refusal) -> `patch_code` (missing headers) -> `ProgramSpec` (grader + header + `<task>.cpp`, or
+    `solution.py` alone) -> `Executor.program` (compile cache) -> `Executor.run` per
     batch -> checker / manager -> `IOIResult` -> `best_of` / `open_r1.competitive.report` (lab report) /
     `open_r1.competitive.rewards.ioi_code` (GRPO reward = score / total points).
 """
@@ -69,12 +85,29 @@ from open_r1.competitive.checkers import (
 from open_r1.competitive.execution import Executor, LocalExecutor, Prepared, ProgramSpec, RunOutcome
 from open_r1.competitive.patcher import patch_code
 from open_r1.competitive.scoring import ioi_best_of, ioi_problem_score, ioi_subtask_score, worst_status
-from open_r1.core.errors import ConfigError
-from open_r1.sandbox.base import Limits
+from open_r1.core.errors import ConfigError, OpenR1Error
+from open_r1.sandbox.base import LANGUAGES, Limits, normalize_language
 
 TASK_TYPES = ("Batch", "Communication")
 TEST_STATUSES = ("AC", "PA", "WA", "TLE", "MLE", "RE", "CE", "SKIPPED", "IE")
 _RUN_STATUS_TO_TEST = {"TLE": "TLE", "MLE": "MLE", "RE": "RE", "OLE": "RE", "CE": "CE", "IE": "IE"}
+_LANGUAGE_NAMES = {"cpp": "C++", "python": "Python"}
+
+
+class LanguageNotAccepted(OpenR1Error, ValueError):
+    """A submission in a language its IOI task does not accept (see LANGUAGES in the module docstring). Raised
+    before anything is compiled or run: there is no verdict, and nothing may be reported as one (least of all a
+    compile error from a compiler for another language)."""
+
+    def __init__(self, problem_id: str, language: str, accepted: Sequence[str], reason: str, fix: str) -> None:
+        self.problem_id, self.language, self.accepted = problem_id, language, tuple(accepted)
+        self.reason, self.fix = reason, fix
+        names = " and ".join(_LANGUAGE_NAMES.get(a, a) for a in self.accepted)
+        only = " only" if len(self.accepted) == 1 else ""
+        super().__init__(
+            f"IOI problem {problem_id!r} accepts {names}{only}, not {_LANGUAGE_NAMES.get(language, language)}: "
+            f"{reason}. The submission was not compiled or run. Fix: {fix}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -150,9 +183,11 @@ class IOIProblem:
     checker: Checker = field(default_factory=lambda: checker_from_spec("exact"))
     manager: Manager | None = None
     root: Path | None = None
+    languages: tuple[str, ...] = ()  # empty: every language the task can be judged in (`judgeable_languages`)
 
     def __post_init__(self) -> None:
         where = str(self.root / "problem.yaml") if self.root else f"problem {self.id!r}"
+        self._validate_languages(where)
         if self.task_type not in TASK_TYPES:
             raise ConfigError(f"task_type {self.task_type!r} is not one of {TASK_TYPES}", file=where, key="task_type")
         if self.task_type == "Communication" and self.manager is None:
@@ -182,6 +217,64 @@ class IOIProblem:
                 key="grader.main",
             )
 
+    def _validate_languages(self, where: str) -> None:
+        judgeable = self.judgeable_languages
+        if not self.languages:
+            self.languages = judgeable
+            return
+        names = [normalize_language(name) for name in self.languages]
+        unknown = [raw for raw, name in zip(self.languages, names, strict=True) if name is None]
+        if unknown:
+            raise ConfigError(
+                f"unknown languages {unknown}", file=where, key="languages", fix=f"use {list(LANGUAGES)}"
+            )
+        extra = [name for name in names if name not in judgeable]
+        if extra:
+            raise ConfigError(
+                f"{extra} listed, but {self._cpp_only_reason()}",
+                file=where,
+                key="languages",
+                fix=f"list only {list(judgeable)} (or drop the key)",
+            )
+        self.languages = tuple(dict.fromkeys(n for n in names if n is not None))
+
+    @property
+    def judgeable_languages(self) -> tuple[str, ...]:
+        """The languages this task can be judged in at all: C++ always; Python only for a Batch task without a
+        grader (stdin to stdout). `languages` is this, or the subset problem.yaml lists."""
+        return ("cpp",) if self._cpp_only_reason() else ("cpp", "python")
+
+    def _cpp_only_reason(self) -> str:
+        """Why only C++ can be judged ("" when Python can be too)."""
+        if self.task_type == "Communication" and self.grader_main:
+            files = ", ".join(sorted(self.grader_files))
+            return f"it is a Communication task whose stub ({files}) calls the contestant's functions in C++"
+        if self.task_type == "Communication":
+            return "it is a Communication task, whose phases call the contestant's functions through a C++ stub"
+        if self.grader_main:
+            files = ", ".join(sorted(self.grader_files))
+            return f"its grader ({files}) calls the contestant's functions through a C++ interface"
+        return ""
+
+    def check_language(self, language: str) -> str:
+        """The accepted language's canonical name (`py`, `python3` -> `python`), or `LanguageNotAccepted`."""
+        name = normalize_language(language) or str(language)
+        if name in self.languages:
+            return name
+        reason = self._cpp_only_reason()
+        if reason:
+            reason += ", and a Python program cannot be linked with it" if name == "python" else ""
+        elif name in LANGUAGES:
+            reason = f"problem.yaml lists languages {list(self.languages)}"
+        else:
+            reason = f"the judge runs {' and '.join(_LANGUAGE_NAMES[n] for n in LANGUAGES)} programs only"
+        if self.languages == ("cpp",):
+            header = self.header_name
+            fix = f"submit C++ (saved as {self.solution_name}" + (f', with #include "{header}")' if header else ")")
+        else:
+            fix = f"submit one of {list(self.languages)}"
+        raise LanguageNotAccepted(self.id, name, self.languages, reason, fix)
+
     @property
     def total_points(self) -> float:
         return float(sum(s.points for s in self.subtasks))
@@ -205,8 +298,11 @@ class IOIProblem:
                 return subtask
         raise KeyError(f"problem {self.id!r} has no subtask {name!r}; subtasks: {[s.name for s in self.subtasks]}")
 
-    def program(self, code: str) -> ProgramSpec:
-        """The build for a contestant's code: alone, or saved as `solution_name` and linked with the grader."""
+    def program(self, code: str, language: str = "cpp") -> ProgramSpec:
+        """The build for a contestant's code: alone, or saved as `solution_name` and linked with the grader.
+        Python (only for a task without a grader: `check_language` first) is saved as `<stem>.py`."""
+        if language == "python":
+            return ProgramSpec.python(code, Path(self.solution_name).with_suffix(".py").name)
         if self.grader_main is None:
             return ProgramSpec.cpp({self.solution_name: code}, main=self.solution_name)
         return ProgramSpec.cpp(
@@ -313,7 +409,15 @@ class IOIProblem:
             checker=checker_from_spec(data.get("checker"), root, file=where),
             manager=manager,
             root=root,
+            languages=tuple(str(x) for x in _as_list(data.get("languages"))),
         )
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A YAML value that may be one item or a list (`languages: cpp` or `languages: [cpp]`)."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def find_problem_dirs(root: str | Path, fmt: str = "ioi") -> list[Path]:
@@ -421,6 +525,7 @@ class IOIResult:
     patches: list[str] = field(default_factory=list)
     error: str = ""
     code_hash: str = ""
+    language: str = "cpp"
 
     @property
     def status(self) -> str:
@@ -455,6 +560,7 @@ class IOIResult:
             "patches": list(self.patches),
             "error": self.error,
             "code_hash": self.code_hash,
+            "language": self.language,
         }
 
     @classmethod
@@ -468,6 +574,7 @@ class IOIResult:
             list(data.get("patches", [])),
             data.get("error", ""),
             data.get("code_hash", ""),
+            data.get("language", "cpp"),
         )
 
 
@@ -546,22 +653,34 @@ class IOIJudge:
 
     # -- one submission ------------------------------------------------------------------------------------------
 
-    def score(self, problem: IOIProblem, code: str, *, subtasks: Sequence[str] | None = None) -> IOIResult:
-        """Judge `code` on `problem` (all subtasks, or only those named)."""
+    def score(
+        self, problem: IOIProblem, code: str, language: str = "cpp", *, subtasks: Sequence[str] | None = None
+    ) -> IOIResult:
+        """Judge `code`, written in `language`, on `problem` (all subtasks, or only those named).
+
+        Raises `LanguageNotAccepted` before anything compiles when the task does not accept `language` (a Python
+        program for a task with a C++ grader): a refusal, not a verdict."""
+        language = problem.check_language(language)
         chosen = [problem.subtask(n) for n in subtasks] if subtasks else problem.subtasks
         max_score = float(sum(s.points for s in chosen))
         patches: list[str] = []
         if self.patch:
-            header = problem.header_name
+            header = problem.header_name if language == "cpp" else None
             patched = patch_code(
-                code, "cpp", header=header, header_text=problem.grader_files.get(header) if header else None
+                code, language, header=header, header_text=problem.grader_files.get(header) if header else None
             )
             code, patches = patched.code, patched.applied
-        spec = problem.program(code)
+        spec = problem.program(code, language)
         with self.executor.program(spec) as program:
             if program.internal_error:
                 return IOIResult(
-                    problem.id, None, max_score, patches=patches, error=program.internal_error, code_hash=spec.key
+                    problem.id,
+                    None,
+                    max_score,
+                    patches=patches,
+                    error=program.internal_error,
+                    code_hash=spec.key,
+                    language=language,
                 )
             if not program.ok:
                 outcomes = [
@@ -575,7 +694,14 @@ class IOIJudge:
                     for s in chosen
                 ]
                 return IOIResult(
-                    problem.id, 0.0, max_score, outcomes, program.compile_output, patches, code_hash=spec.key
+                    problem.id,
+                    0.0,
+                    max_score,
+                    outcomes,
+                    program.compile_output,
+                    patches,
+                    code_hash=spec.key,
+                    language=language,
                 )
             cache: dict[str, TestOutcome] = {}
             results = []
@@ -591,10 +717,20 @@ class IOIJudge:
                         patches,
                         error=outcome,
                         code_hash=spec.key,
+                        language=language,
                     )
                 results.append(outcome)
         score = ioi_problem_score([s.score for s in results])
-        return IOIResult(problem.id, score, max_score, results, program.compile_output, patches, code_hash=spec.key)
+        return IOIResult(
+            problem.id,
+            score,
+            max_score,
+            results,
+            program.compile_output,
+            patches,
+            code_hash=spec.key,
+            language=language,
+        )
 
     def _score_subtask(
         self, problem: IOIProblem, program: Prepared, subtask: Subtask, cache: dict[str, TestOutcome]
@@ -707,28 +843,36 @@ class IOIJudge:
         problem: IOIProblem,
         codes: Sequence[str],
         *,
+        language: str = "cpp",
         max_parallel: int | None = None,
         on_result: Callable[[int, IOIResult], None] | None = None,
     ) -> list[IOIResult]:
-        """Judge several submissions of one problem, `max_parallel` at once (default: the executor's workers)."""
-        return self.score_batch([(problem, code) for code in codes], max_parallel=max_parallel, on_result=on_result)
+        """Judge several submissions of one problem, all in `language`, `max_parallel` at once (default: the
+        executor's workers)."""
+        return self.score_batch(
+            [(problem, code) for code in codes], language=language, max_parallel=max_parallel, on_result=on_result
+        )
 
     def score_batch(
         self,
         items: Sequence[tuple[IOIProblem, str]],
         *,
+        language: str = "cpp",
         max_parallel: int | None = None,
         on_result: Callable[[int, IOIResult], None] | None = None,
     ) -> list[IOIResult]:
-        """Judge (problem, code) pairs in parallel; `on_result(index, result)` fires as each finishes."""
+        """Judge (problem, code) pairs, all in `language`, in parallel; `on_result(index, result)` fires as each
+        finishes. Every problem's language check runs first: one refusal refuses the batch before any compile."""
         if not items:
             return []
+        for problem, _ in items:
+            problem.check_language(language)
         workers = max(1, max_parallel or self.executor.workers)
         results: list[IOIResult | None] = [None] * len(items)
 
         def one(index: int) -> None:
             problem, code = items[index]
-            results[index] = result = self.score(problem, code)
+            results[index] = result = self.score(problem, code, language)
             if on_result is not None:
                 on_result(index, result)
 
@@ -754,6 +898,7 @@ __all__ = [
     "IOIJudge",
     "IOIProblem",
     "IOIResult",
+    "LanguageNotAccepted",
     "Manager",
     "Subtask",
     "SubtaskOutcome",

@@ -112,7 +112,7 @@ def check_solution(
     if solution.format == "ioi":
         problem = cache.get(solution.problem_dir) or IOIProblem.load(solution.problem_dir)
         cache[solution.problem_dir] = problem
-        result = ioi.score(problem, code)
+        result = ioi.score(problem, code, solution.language)
         if result.error:
             return [f"judge error: {result.error}"]
         if not _close(result.score, float(want["points"])):
@@ -138,7 +138,7 @@ def check_solution(
         if sorted(result.patches) != sorted(want.get("patches") or []):
             errors.append(f"patches {result.patches} != {want.get('patches') or []}")
         if "unpatched" in want and ioi_raw is not None:
-            raw = ioi_raw.score(problem, code)
+            raw = ioi_raw.score(problem, code, solution.language)
             if raw.status != want["unpatched"]:
                 errors.append(f"unpatched status {raw.status} != {want['unpatched']}")
         return errors

@@ -32,10 +32,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from open_r1.core.configs import StrictModel
 from open_r1.core.errors import ConfigError
+from open_r1.sandbox.base import normalize_language
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an olympiad programmer. Think inside <think> </think>, then give your final solution inside "
@@ -47,19 +48,35 @@ class IOIEvalConfig(StrictModel):
     """The ioi-eval recipe (labs/ioi-eval/recipes/*.yaml): which model, which problems, how to sample and judge."""
 
     model_name_or_path: str = Field(description="the model: hub id, local folder, or nano://<kit>")
-    problems: str = Field("labs/ioi-eval/problems", description="problem folder in the IOI format (relative to the "
-                          "project root or the current folder)")
+    problems: str = Field(
+        "labs/ioi-eval/problems",
+        description="problem folder in the IOI format (relative to the project root or the current folder)",
+    )
     problems_split: str | None = Field(None, description="split when `problems` is a hub dataset")
     samples_per_problem: int = Field(50, ge=1, description="submissions per problem (IOI 2024 allowed 50)")
     max_new_tokens: int = Field(32768, ge=1, description="generation budget per submission, in tokens")
     temperature: float = Field(0.7, ge=0, description="sampling temperature")
     top_p: float = Field(0.95, gt=0, le=1, description="nucleus sampling mass")
-    language: str = Field("cpp", description="submission language; IOI problems are judged in C++ (cpp)")
+    language: str = Field(
+        "cpp",
+        description="submission language: cpp (c++ and other spellings accepted). The lab scores with IOI 2024's "
+        "rules, which accept C++ only; to score a Python program on a task without a grader, use `open-r1 "
+        "competitive score <problem> solution.py`.",
+    )
     provider: str = Field("local", description="sandbox provider that judges (local, e2b, morph, piston)")
     system_prompt: str | None = Field(DEFAULT_SYSTEM_PROMPT, description="system turn of every prompt (null: none)")
     use_vllm: bool = Field(False, description="generate with vLLM (GPU images) instead of transformers")
     seed: int = Field(42, description="sampling seed")
     batch_size: int = Field(32, ge=1, description="prompts per generation batch")
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _cpp_only(cls, value: Any) -> str:
+        # prompts ask for a ```cpp block and the tasks' graders are C++ interfaces: any other language would be
+        # extracted from nothing and scored as "no code" on every problem, so it is refused here, before the model
+        if normalize_language(value) != "cpp":
+            raise ValueError("the ioi-eval lab judges C++ submissions only (IOI 2024's rule)")
+        return "cpp"
 
 
 def load_config(recipe_path: str, overrides: list[str]) -> IOIEvalConfig:
@@ -78,9 +95,6 @@ def load_config(recipe_path: str, overrides: list[str]) -> IOIEvalConfig:
         except StopIteration:
             raise ConfigError(f"{flag} has no value", file="command line") from None
     config = validate_model(IOIEvalConfig, raw, recipe_path)
-    if config.language != "cpp":
-        raise ConfigError(f"language '{config.language}' is not supported for IOI", file=recipe_path,
-                          key="language", fix="IOI problems are judged in C++: use cpp.")
     if not Path(config.problems).is_dir():
         # Recipes name the bundled set relative to the repository; a user's own folder is relative to the cwd.
         from open_r1.core.paths import project_path
@@ -88,8 +102,12 @@ def load_config(recipe_path: str, overrides: list[str]) -> IOIEvalConfig:
         if project_path(config.problems).is_dir():
             config.problems = str(project_path(config.problems))
     if not Path(config.problems).is_dir():
-        raise ConfigError(f"problem folder '{config.problems}' does not exist", file=recipe_path, key="problems",
-                          fix="point it at a folder in the IOI format (see labs/ioi-eval/problems/README.md).")
+        raise ConfigError(
+            f"problem folder '{config.problems}' does not exist",
+            file=recipe_path,
+            key="problems",
+            fix="point it at a folder in the IOI format (see labs/ioi-eval/problems/README.md).",
+        )
     return config
 
 
@@ -117,16 +135,30 @@ def _generate(config: IOIEvalConfig, prompts: list[list[dict]]) -> list[str]:
     limit = getattr(model.config, "max_position_embeddings", None) or 10**9
     out: list[str] = []
     for start in range(0, len(prompts), config.batch_size):
-        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
-                 for p in prompts[start:start + config.batch_size]]
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False,
-                        truncation=True, max_length=max(1, limit - 64))
+        texts = [
+            tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
+            for p in prompts[start : start + config.batch_size]
+        ]
+        enc = tokenizer(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+            truncation=True,
+            max_length=max(1, limit - 64),
+        )
         room = max(1, min(config.max_new_tokens, limit - enc["input_ids"].shape[1]))
         with torch.no_grad():
-            gen = model.generate(**enc, max_new_tokens=room, do_sample=True, temperature=config.temperature,
-                                 top_p=config.top_p, pad_token_id=tokenizer.pad_token_id,
-                                 eos_token_id=tokenizer.eos_token_id)
-        out += tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            gen = model.generate(
+                **enc,
+                max_new_tokens=room,
+                do_sample=True,
+                temperature=config.temperature,
+                top_p=config.top_p,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        out += tokenizer.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
     return out
 
 
@@ -151,20 +183,46 @@ def run_ioi_eval(recipe_path: str, output_dir: str, overrides: list[str] | None 
         messages.append({"role": "user", "content": problems[pid].statement})
         prompts.append(messages)
     completions = _generate(config, prompts)
-    generations = [Generation(pid, extract_code(text, "cpp"), k, {"completion": text})
-                   for (pid, k), text in zip(jobs, completions, strict=True)]
+    generations = [
+        Generation(pid, extract_code(text, "cpp"), k, {"completion": text})
+        for (pid, k), text in zip(jobs, completions, strict=True)
+    ]
     tmp = out / ".generations.jsonl.tmp"
     with open(tmp, "w") as fh:
         for g in generations:
-            fh.write(json.dumps({"problem_id": g.problem_id, "sample": g.sample, "code": g.code,
-                                 "completion": g.meta["completion"]}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "problem_id": g.problem_id,
+                        "sample": g.sample,
+                        "code": g.code,
+                        "completion": g.meta["completion"],
+                    }
+                )
+                + "\n"
+            )
     os.replace(tmp, out / "generations.jsonl")
-    report = evaluate(config.problems, generations, out / "report", provider=config.provider,
-                      title=f"IOI evaluation of {config.model_name_or_path}",
-                      meta={"model": config.model_name_or_path, "samples_per_problem": config.samples_per_problem})
-    summary = {"wall_s": round(time.time() - started, 1), "report": str(out / "report"),
-               **{k: v for k, v in report.items() if not isinstance(v, list | dict)}}
+    report = evaluate(
+        config.problems,
+        generations,
+        out / "report",
+        provider=config.provider,
+        title=f"IOI evaluation of {config.model_name_or_path}",
+        meta={"model": config.model_name_or_path, "samples_per_problem": config.samples_per_problem},
+    )
+    summary = {
+        "wall_s": round(time.time() - started, 1),
+        "report": str(out / "report"),
+        **{k: v for k, v in report.items() if not isinstance(v, list | dict)},
+    }
     write_json_atomic(out / "eval_results.json", report)
-    write_run_card(out, kind="competitive ioi-eval", recipe=recipe_path, overrides=list(overrides or []),
-                   configs={"ioi_eval": config}, metrics=summary, seed=config.seed)
+    write_run_card(
+        out,
+        kind="competitive ioi-eval",
+        recipe=recipe_path,
+        overrides=list(overrides or []),
+        configs={"ioi_eval": config},
+        metrics=summary,
+        seed=config.seed,
+    )
     return summary
