@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from open_r1.core.errors import ConfigError
-from open_r1.eval.benchmarks import BENCHMARKS, R1_SUITE, parse_benchmarks, results_table, run_eval
+from open_r1.eval.benchmarks import (
+    BENCHMARKS,
+    R1_SUITE,
+    parse_benchmarks,
+    problem_solved_fraction,
+    read_details,
+    results_table,
+    run_eval,
+    write_html_report,
+)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -37,9 +46,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         ks=ks,
         size=args.size,
         log=lambda m: console.print(f"[dim]{m}"),
+        revision=args.revision,
+        system_prompt=args.system_prompt,
+        data_parallel=args.data_parallel,
+        tensor_parallel=args.tensor_parallel,
     )
     Console().print(results_table(report))
-    console.print(f"results: {Path(args.output_dir) / 'open_r1_eval.json'}")
+    out = Path(args.output_dir)
+    console.print(f"results: {out / 'open_r1_eval.json'}; report: {out / 'report.html'}")
+    for bench in report["benchmarks"]:
+        console.print(f"details ({bench['benchmark']}): {bench.get('details')}")
     return 0
 
 
@@ -62,7 +78,39 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.size:
         report["size"] = args.size
     Console().print(results_table(report))
+    if args.html:
+        print(f"report: {write_html_report(report, path.parent)}")
+    if args.details:
+        _print_details(report, args.details, args.show, args.limit)
     return 0
+
+
+def _print_details(report: dict[str, Any], benchmark: str, show: str, limit: int) -> None:
+    """Per-problem lines of one benchmark: prompt, gold, each completion with its verdict."""
+    from rich.console import Console
+
+    bench = next((b for b in report["benchmarks"] if b["benchmark"] == benchmark), None)
+    if bench is None or not bench.get("details"):
+        raise ConfigError(
+            f"no details for benchmark '{benchmark}' in this report",
+            key="--details",
+            fix=f"use one of {[b['benchmark'] for b in report['benchmarks']]}.",
+        )
+    console = Console()
+    shown = 0
+    for line in read_details(bench["details"]):
+        solved = problem_solved_fraction(line)
+        if (show == "wrong" and solved) or (show == "right" and not solved):
+            continue
+        console.rule(f"{benchmark} #{line['index']} · solved {solved} · gold {line['gold'][:1]}")
+        console.print(line["prompt"], markup=False)
+        for k, text in enumerate(line["completions"]):
+            verdict = (line.get("verdicts") or [None] * len(line["completions"]))[k]
+            console.print(f"[bold]completion {k}[/] {verdict or line['metrics']}")
+            console.print(text, markup=False)
+        shown += 1
+        if shown >= limit:
+            break
 
 
 def register(subparsers: Any) -> None:
@@ -90,6 +138,20 @@ def register(subparsers: Any) -> None:
     run.add_argument("--max-new-tokens", type=int, help="override the generation budget (default 32768; nano 64)")
     run.add_argument("--k", default="1", help="pass@k values to report, e.g. 1,4 (k <= samples)")
     run.add_argument("--size", help="model size for the published-figures column (default: from the name)")
+    run.add_argument(
+        "--revision", help="hub commit, branch or tag of --model (a hub id; offline: must be in the local HF cache)"
+    )
+    run.add_argument(
+        "--system-prompt", help="system message put before every problem (through the model's chat template)"
+    )
+    run.add_argument(
+        "--data-parallel", type=int, help="vLLM backend: model copies (default: one per GPU below 30B parameters)"
+    )
+    run.add_argument(
+        "--tensor-parallel",
+        type=int,
+        help="vLLM backend: GPUs per copy (default: 1, or the most GPUs dividing the heads from 30B up)",
+    )
     run.set_defaults(func=_cmd_run)
     setup = sub.add_parser("setup", help="create (or find) the lighteval environment; image builds run this")
     setup.add_argument("--env", default="lighteval", help="lighteval (transformers backend) or lighteval-vllm")
@@ -97,4 +159,8 @@ def register(subparsers: Any) -> None:
     report = sub.add_parser("report", help="print the results table of an `eval run` folder")
     report.add_argument("path")
     report.add_argument("--size", help="compare against this size's published figures")
+    report.add_argument("--html", action="store_true", help="(re)write report.html (table, plot, details)")
+    report.add_argument("--details", metavar="BENCHMARK", help="print that benchmark's per-problem details")
+    report.add_argument("--show", choices=["all", "wrong", "right"], default="all", help="which problems (--details)")
+    report.add_argument("--limit", type=int, default=5, help="at most this many problems (--details)")
     report.set_defaults(func=_cmd_report)

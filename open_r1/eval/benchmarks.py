@@ -68,6 +68,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "math_500": Benchmark("math_500", "MATH-500", "math_500@k=1@n={n}|0", 4, paper_column="math_500"),
     "gpqa": Benchmark("gpqa", "GPQA-Diamond", "gpqa:diamond@k=1@n={n}|0", 8, paper_column="gpqa"),
     "lcb": Benchmark("lcb", "LiveCodeBench", "lcb_r1|0", 16, custom_tasks="r1_lcb.py", paper_column="lcb"),
+    # open-r1's `lcb_v4` (its `extended|lcb:codegeneration_v4`): the `v4` subset of lighteval/code_generation_lite,
+    # the problems LiveCodeBench added in its fourth release. The R1 paper has no figure for that subset (its LCB
+    # column is 2024-08 – 2025-01), so the comparison columns stay empty rather than compare unlike sets.
+    "lcb_v4": Benchmark("lcb_v4", "LiveCodeBench v4", "lcb_r1_v4|0", 16, custom_tasks="r1_lcb.py"),
     "nano": Benchmark("nano", "nano math (held-out)", "nano_math|0", 4, custom_tasks="nano_math.py"),
 }
 R1_SUITE = ("aime24", "aime25", "math_500", "gpqa", "lcb")
@@ -86,6 +90,12 @@ PUBLISHED: dict[str, dict[str, dict[str, float]]] = {
         "32B": {"aime24": 69.7, "math_500": 95.6, "gpqa": 63.1, "lcb": 56.0},
     },
     "OpenR1-Distill-7B": {"7B": {"aime24": 52.7, "math_500": 89.0, "gpqa": 52.8, "lcb": 39.4}},
+}
+# Where each published row comes from: printed under the table and the plot, so a reader can check the figure.
+PUBLISHED_SOURCES: dict[str, str] = {
+    "DeepSeek-R1 paper": "DeepSeek-R1, arXiv 2501.12948, Table 5 (R1-Distill-Qwen; LCB 2024-08 – 2025-01)",
+    "open-r1 (lighteval)": "huggingface/open-r1 README, 'Reproducing Deepseek's evaluation results' (lighteval, vLLM)",
+    "OpenR1-Distill-7B": "huggingface/open-r1 README, OpenR1-Distill-7B model card table (LCB v5)",
 }
 
 
@@ -106,6 +116,57 @@ def parse_benchmarks(text: str) -> list[Benchmark]:
             fix=f"use r1 (the R1 suite) or any of {sorted(BENCHMARKS)}.",
         )
     return [BENCHMARKS[k] for k in dict.fromkeys(keys)]
+
+
+def check_revision(model_path: str, revision: str | None) -> None:
+    """Fail before anything loads when `--revision` cannot be honoured.
+
+    A revision is a commit, branch or tag of a *hub repository*; a local folder has none (transformers would
+    silently ignore it and evaluate whatever the folder holds). Offline, the revision must already be in the local
+    Hugging Face cache (`$HF_HUB_CACHE`): checked here, so the error names the repo and revision instead of a
+    lighteval stack trace minutes later.
+    """
+    if revision is None:
+        return
+    if Path(model_path).exists():
+        raise ConfigError(
+            f"--revision {revision} given for a local folder ({model_path}); a folder has no revisions",
+            key="--revision",
+            fix="pass a hub id (it may live in the local HF cache) or the folder of the revision you want.",
+        )
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(model_path, "config.json", revision=revision)
+        if not isinstance(found, str):
+            raise ConfigError(
+                f"revision '{revision}' of '{model_path}' is not in the local Hugging Face cache and HF_HUB_OFFLINE=1",
+                key="--revision",
+                fix="download it first (`hf download MODEL --revision REV`) or unset HF_HUB_OFFLINE.",
+            )
+
+
+def check_parallelism(backend: str, data_parallel: int | None, tensor_parallel: int | None, model_path: str) -> None:
+    """`--data-parallel` / `--tensor-parallel` only mean something to the vLLM backend; values must be >= 1 and a
+    tensor-parallel size must divide the model's attention heads (vLLM shards heads evenly)."""
+    for key, value in (("--data-parallel", data_parallel), ("--tensor-parallel", tensor_parallel)):
+        if value is not None and value < 1:
+            raise ConfigError(f"must be >= 1, got {value}", key=key)
+    if backend != "vllm" and (data_parallel or 1) * (tensor_parallel or 1) > 1:
+        raise ConfigError(
+            f"data/tensor parallelism ({data_parallel}/{tensor_parallel}) needs the vLLM backend; "
+            f"the {backend} backend runs one model copy",
+            key="--data-parallel/--tensor-parallel",
+            fix="add --backend vllm (GPU images), or drop the parallelism options.",
+        )
+    if tensor_parallel and tensor_parallel > 1 and Path(model_path, "config.json").is_file():
+        heads = json.loads(Path(model_path, "config.json").read_text()).get("num_attention_heads")
+        if heads and heads % tensor_parallel:
+            raise ConfigError(
+                f"--tensor-parallel {tensor_parallel} does not divide the model's {heads} attention heads",
+                key="--tensor-parallel",
+                fix=f"use a divisor of {heads}.",
+            )
 
 
 def model_size(name: str) -> str | None:
@@ -137,7 +198,12 @@ def build_spec(
     max_samples: int | None,
     generation: dict[str, Any],
     extra_env: dict[str, str],
+    revision: str | None = None,
+    system_prompt: str | None = None,
+    data_parallel: int | None = None,
+    tensor_parallel: int | None = None,
 ) -> dict[str, Any]:
+    """The JSON the lighteval runner reads: model (+ revision), task string, generation settings, backend options."""
     n = samples or bench.samples
     env = dict(extra_env)
     if bench.key == "nano":
@@ -149,10 +215,12 @@ def build_spec(
                 "OPEN_R1_NANO_MAX_TOKENS": str(generation.get("max_new_tokens", 64)),
             }
         )
-    if bench.key == "lcb":
+    if bench.key in ("lcb", "lcb_v4"):
         env["OPEN_R1_LCB_SAMPLES"] = str(n)
     spec: dict[str, Any] = {
         "model": model_path,
+        "revision": revision,  # None: the hub's main branch (or the folder as it is)
+        "system_prompt": system_prompt,  # lighteval puts it first in the chat template's messages
         "tasks": bench.task.format(n=n),
         "output_dir": str(output_dir),
         "backend": backend,
@@ -164,7 +232,10 @@ def build_spec(
         "custom_tasks": str(TASKS_DIR / bench.custom_tasks) if bench.custom_tasks else None,
     }
     if backend == "vllm":
-        spec["vllm"] = {**R1_VLLM, **parallelism(model_path)}
+        sizes = parallelism(model_path)
+        if data_parallel or tensor_parallel:  # the user's overrides beat the size rule
+            sizes = {"data_parallel_size": data_parallel or 1, "tensor_parallel_size": tensor_parallel or 1}
+        spec["vllm"] = {**R1_VLLM, **sizes}
     else:
         import torch
 
@@ -236,13 +307,26 @@ def run_eval(
     size: str | None = None,
     env_name: str | None = None,
     log=print,
+    revision: str | None = None,
+    system_prompt: str | None = None,
+    data_parallel: int | None = None,
+    tensor_parallel: int | None = None,
 ) -> dict[str, Any]:
+    """Evaluate `model` on `benchmarks` through lighteval (own environment); returns and writes the report.
+
+    Checks every option first (revision, parallelism), so a bad value fails before an environment is created or a
+    model loaded. Per benchmark, `<output_dir>/<key>/details.jsonl` holds one line per problem (prompt, completions,
+    gold, per-completion verdicts where the task's check is known here, metrics); `report.html` and
+    `comparison.png` put the run beside the published figures of the same size.
+    """
     from open_r1.eval.lighteval_env import RUNNER, ensure_env
     from open_r1.models import resolve_model_path
 
     output_dir = Path(output_dir).resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
     model_path = resolve_model_path(model)
+    check_revision(model_path, revision)
+    check_parallelism(backend, data_parallel, tensor_parallel, model_path)
+    output_dir.mkdir(parents=True, exist_ok=True)
     if not (model_path.startswith(("/", ".")) or Path(model_path).exists()) and os.environ.get("HF_HUB_OFFLINE"):
         log(f"note: '{model_path}' is a hub id and HF_HUB_OFFLINE is set; it must be in the local HF cache")
     python = ensure_env(env_name or ("lighteval-vllm" if backend == "vllm" else "lighteval"), log=log)
@@ -256,7 +340,20 @@ def run_eval(
         if max_new_tokens:
             generation["max_new_tokens"] = max_new_tokens
         bench_dir = output_dir / bench.key
-        spec = build_spec(model_path, bench, bench_dir, backend, samples, max_samples, generation, {})
+        spec = build_spec(
+            model_path,
+            bench,
+            bench_dir,
+            backend,
+            samples,
+            max_samples,
+            generation,
+            {},
+            revision=revision,
+            system_prompt=system_prompt,
+            data_parallel=data_parallel,
+            tensor_parallel=tensor_parallel,
+        )
         bench_dir.mkdir(parents=True, exist_ok=True)
         spec_path = bench_dir / "spec.json"
         spec_path.write_text(json.dumps(spec, indent=2))
@@ -277,22 +374,189 @@ def run_eval(
                 f"lighteval failed on {bench.key} (exit {proc.returncode}); log {bench_dir}/lighteval.log:\n{tail}"
             )
         summary = json.loads((bench_dir / "open_r1_summary.json").read_text())
-        scores.append(score_from_summary(bench, summary, n, ks))
+        score = score_from_summary(bench, summary, n, ks)
+        score["details"] = str(write_details(bench, summary, bench_dir / "details.jsonl"))
+        scores.append(score)
     size = size or model_size(model_path)
     report = {
         "model": model,
         "model_path": model_path,
+        "revision": revision,
+        "system_prompt": system_prompt,
         "size": size,
         "backend": backend,
         "benchmarks": scores,
         "published": {src: figs.get(size, {}) for src, figs in PUBLISHED.items()} if size else {},
+        "published_sources": PUBLISHED_SOURCES,
         "generation": R1_GENERATION,
         "wall_s": round(time.time() - started, 1),
     }
     from open_r1.core.io import write_json_atomic
 
     write_json_atomic(output_dir / "open_r1_eval.json", report)
+    write_html_report(report, output_dir)
     return report
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Per-sample details: what the model was asked, what it wrote, what was expected, and the verdict
+
+
+def write_details(bench: Benchmark, summary: dict[str, Any], path: Path) -> Path:
+    """One JSON line per problem from the runner's summary: prompt, completions, gold, metrics, and — for the nano
+    task, whose check is open_r1.eval.heldout.check — a verdict per completion (format, correct).
+
+    lighteval's own `details/*.parquet` holds the same samples in its schema; this file is the plain, greppable
+    copy the report and `open-r1 eval report --details` read.
+    """
+    from open_r1.core.io import write_jsonl_atomic
+    from open_r1.eval.heldout import check
+
+    lines = []
+    for task, rows in summary.get("per_sample", {}).items():
+        for index, row in enumerate(rows):
+            gold = row.get("gold") or []
+            completions = row.get("completions") or []
+            line = {
+                "benchmark": bench.key,
+                "task": task,
+                "index": index,
+                "prompt": row.get("prompt") if row.get("prompt") is not None else row.get("query"),
+                "gold": gold,
+                "completions": completions,
+                "metrics": row.get("metrics", {}),
+            }
+            if bench.key == "nano" and gold:
+                line["verdicts"] = [
+                    {"format": fmt, "correct": ok} for fmt, ok in (check(text, str(gold[0])) for text in completions)
+                ]
+            lines.append(line)
+    write_jsonl_atomic(path, lines)
+    return path
+
+
+def read_details(path: str | Path) -> list[dict[str, Any]]:
+    """The per-problem lines of a benchmark's `details.jsonl` (see write_details)."""
+    from open_r1.core.io import read_jsonl
+
+    return list(read_jsonl(path))
+
+
+def problem_solved_fraction(line: dict[str, Any]) -> float | None:
+    """Fraction of a problem's completions judged correct: from the verdicts when present, else the task's pass@1."""
+    if line.get("verdicts"):
+        return sum(v["correct"] for v in line["verdicts"]) / len(line["verdicts"])
+    metrics = line.get("metrics", {})
+    return next((v for k, v in metrics.items() if k.startswith("pass@")), None)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The report: table, plot, details — one HTML file beside open_r1_eval.json
+
+
+def comparison_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per benchmark: our pass@1 (%) and each published source's figure (%) for the report's model size."""
+    size = report.get("size")
+    rows = []
+    for b in report["benchmarks"]:
+        bench = BENCHMARKS.get(b["benchmark"])
+        row: dict[str, Any] = {"benchmark": b["title"], "ours": None if b.get("pass@1") is None else 100 * b["pass@1"]}
+        for src, figs in PUBLISHED.items():
+            if size and size in figs and bench is not None and bench.paper_column:
+                row[src] = figs[size].get(bench.paper_column)
+        rows.append(row)
+    return rows
+
+
+def comparison_plot(report: dict[str, Any], path: str | Path) -> Path:
+    """Grouped bars: this run beside the published R1 / R1-Distill figures of the same size, sources in the caption."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = comparison_rows(report)
+    sources = [s for s in PUBLISHED if any(s in r for r in rows)]
+    series = ["ours", *sources]
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.8 * len(rows) + 2), 3.6))
+    for i, name in enumerate(series):
+        values = [r.get(name) for r in rows]
+        xs = [j + i * width for j, v in enumerate(values) if v is not None]
+        ys = [v for v in values if v is not None]
+        label = f"{report['model'].split('/')[-1]} (this run)" if name == "ours" else f"{name} {report.get('size')}"
+        bars = ax.bar(xs, ys, width, label=label)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7)
+    ax.set_xticks([j + width * (len(series) - 1) / 2 for j in range(len(rows))], [r["benchmark"] for r in rows])
+    ax.set_ylabel("pass@1 (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=7, loc="upper right")
+    caption = "; ".join(f"{s}: {PUBLISHED_SOURCES[s]}" for s in sources) or "no published figures for this size"
+    fig.text(0.01, 0.01, caption, fontsize=5, wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_html_report(report: dict[str, Any], output_dir: str | Path, details_per_benchmark: int = 200) -> Path:
+    """`report.html`: settings, the comparison table and plot (with sources), and every problem's details
+    (prompt, completions, gold, verdicts) in folded sections — a file a browser opens with no server."""
+    import base64
+    import html
+
+    output_dir = Path(output_dir)
+    plot = comparison_plot(report, output_dir / "comparison.png")
+    rows = comparison_rows(report)
+    sources = [s for s in PUBLISHED if any(s in r for r in rows)]
+    esc = html.escape
+    cell = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
+    parts = [
+        "<!doctype html><meta charset='utf-8'><title>open-r1 eval</title>",
+        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}td,th{padding:2px 8px;text-align:right}"
+        "td:first-child{text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:4px}"
+        ".ok{color:#080}.bad{color:#a00}</style>",
+        f"<h1>{esc(report['model'])}</h1>",
+        f"<p>revision: <code>{esc(str(report.get('revision') or 'main / as on disk'))}</code> · size: "
+        f"{esc(str(report.get('size') or 'unknown'))} · backend: {esc(report['backend'])} · generation: "
+        f"<code>{esc(json.dumps(report.get('generation')))}</code></p>",
+        f"<p>system prompt: <code>{esc(str(report.get('system_prompt')))}</code></p>",
+        "<h2>pass@1 (%) beside the published figures</h2><table><tr><th>benchmark</th><th>this run</th>"
+        + "".join(f"<th>{esc(s)} {esc(str(report.get('size')))}</th>" for s in sources)
+        + "</tr>",
+    ]
+    for r in rows:
+        parts.append(
+            f"<tr><td>{esc(r['benchmark'])}</td><td>{cell(r['ours'])}</td>"
+            + "".join(f"<td>{cell(r.get(s))}</td>" for s in sources)
+            + "</tr>"
+        )
+    parts.append("</table><ul>" + "".join(f"<li>{esc(s)}: {esc(PUBLISHED_SOURCES[s])}</li>" for s in sources))
+    parts.append("</ul>")
+    parts.append(f"<img alt='comparison' src='data:image/png;base64,{base64.b64encode(plot.read_bytes()).decode()}'>")
+    for b in report["benchmarks"]:
+        if not b.get("details") or not Path(b["details"]).is_file():
+            continue
+        lines = read_details(b["details"])
+        parts.append(f"<h2>{esc(b['title'])}: {len(lines)} problems (first {details_per_benchmark} shown)</h2>")
+        for line in lines[:details_per_benchmark]:
+            solved = problem_solved_fraction(line)
+            mark = "ok" if solved else "bad"
+            parts.append(
+                f"<details><summary class='{mark}'>#{line['index']} solved {cell(None if solved is None else 100 * solved)}"
+                f"% · gold {esc(str(line['gold'][:1]))}</summary><p>prompt</p><pre>{esc(str(line['prompt']))}</pre>"
+            )
+            for k, text in enumerate(line["completions"]):
+                verdict = (line.get("verdicts") or [None] * len(line["completions"]))[k]
+                tag = "" if verdict is None else f" format={verdict['format']} correct={verdict['correct']}"
+                parts.append(f"<p>completion {k}{esc(tag)}</p><pre>{esc(text)}</pre>")
+            parts.append(f"<p>metrics <code>{esc(json.dumps(line['metrics']))}</code></p></details>")
+    path = output_dir / "report.html"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
 
 
 def results_table(report: dict[str, Any]):
@@ -301,7 +565,11 @@ def results_table(report: dict[str, Any]):
 
     size = report.get("size")
     sources = [src for src, figs in PUBLISHED.items() if size and size in figs]
-    table = Table(title=f"{report['model']} ({size or 'size unknown'}) — pass@1 %, R1 sampling (T 0.6, top-p 0.95)")
+    revision = f" @ {report['revision']}" if report.get("revision") else ""
+    table = Table(
+        title=f"{report['model']}{revision} ({size or 'size unknown'}) — pass@1 %, R1 sampling (T 0.6, top-p 0.95)",
+        caption="\n".join(f"{s}: {PUBLISHED_SOURCES[s]}" for s in sources) or None,
+    )
     for col in ("benchmark", "samples", "problems", "ours pass@1", *(f"{s} {size}" for s in sources)):
         table.add_column(col, justify="left" if col == "benchmark" else "right")
     extra = sorted(

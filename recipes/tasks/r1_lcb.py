@@ -3,7 +3,8 @@
 WHAT
     A `TASKS_TABLE` with `lcb_r1`: lighteval 0.13's `lcb:codegeneration` (v4_v5 problems, hidden tests run by its
     own executor), but generating n samples per problem (`$OPEN_R1_LCB_SAMPLES`, default 16) and scoring the
-    unbiased pass@1 over all of them.
+    unbiased pass@1 over all of them; and `lcb_r1_v4`, the same over lighteval's `lcb:codegeneration_v4` (the `v4`
+    subset: open-r1's `lcb_v4` benchmark).
 
 WHY
     DeepSeek-R1 (arXiv 2501.12948 §3) reports LiveCodeBench pass@1 from 16 samples at temperature 0.6. lighteval
@@ -46,18 +47,26 @@ class CodegenAtN(SamplingMetric, SampleLevelComputation):
         return self.judge.compute(model_response=model_response, doc=doc, **kwargs)
 
 
-_base = next(t for t in lcb.TASKS_TABLE if t.name == "lcb:codegeneration")
-lcb_r1 = copy.deepcopy(_base)
-lcb_r1.name = "lcb_r1"
-lcb_r1.metrics = [
-    SampleLevelMetric(
-        metric_name="pass@1",
-        category=SamplingMethod.GENERATIVE,
-        higher_is_better=True,
-        sample_level_fn=CodegenAtN(LCB_SAMPLES),
-        corpus_level_fn=np.mean,
-        batched_compute=False,
-    )
-]
+def r1_variant(base_name: str, name: str):
+    """A copy of one of lighteval's LCB tasks (same problems, prompt and judge) scored over n samples."""
+    task = copy.deepcopy(next(t for t in lcb.TASKS_TABLE if t.name == base_name))
+    task.name = name
+    task.metrics = [
+        SampleLevelMetric(
+            metric_name="pass@1",
+            category=SamplingMethod.GENERATIVE,
+            higher_is_better=True,
+            sample_level_fn=CodegenAtN(LCB_SAMPLES),
+            corpus_level_fn=np.mean,
+            batched_compute=False,
+        )
+    ]
+    return task
 
-TASKS_TABLE = [lcb_r1]
+
+# v4_v5 problems: what `lighteval|lcb:codegeneration` (and open-r1's `lcb`) evaluates.
+lcb_r1 = r1_variant("lcb:codegeneration", "lcb_r1")
+# the `v4` subset: open-r1's `lcb_v4` (`extended|lcb:codegeneration_v4`).
+lcb_r1_v4 = r1_variant("lcb:codegeneration_v4", "lcb_r1_v4")
+
+TASKS_TABLE = [lcb_r1, lcb_r1_v4]

@@ -72,3 +72,74 @@ def test_parallelism_rule():
         "data_parallel_size": 1,
         "tensor_parallel_size": 4,
     }
+
+
+def test_lcb_v4_is_the_v4_subset_with_sixteen_samples(tmp_path):
+    spec = build_spec("m", BENCHMARKS["lcb_v4"], tmp_path, "vllm", None, None, dict(R1_GENERATION), {})
+    assert spec["tasks"] == "lcb_r1_v4|0" and spec["env"]["OPEN_R1_LCB_SAMPLES"] == "16"
+    task_file = (tmp_path / "x").parent / spec["custom_tasks"]
+    assert 'r1_variant("lcb:codegeneration_v4", "lcb_r1_v4")' in task_file.read_text()
+
+
+def test_revision_system_prompt_and_parallel_overrides_reach_the_spec(tmp_path):
+    spec = build_spec(
+        "org/Model-32B", BENCHMARKS["math_500"], tmp_path, "vllm", None, None, dict(R1_GENERATION), {},
+        revision="abc123", system_prompt="Think first.", data_parallel=2, tensor_parallel=4,
+    )
+    assert spec["revision"] == "abc123" and spec["system_prompt"] == "Think first."
+    assert spec["vllm"]["data_parallel_size"] == 2 and spec["vllm"]["tensor_parallel_size"] == 4
+    plain = build_spec("org/Model-7B", BENCHMARKS["math_500"], tmp_path, "vllm", None, None, dict(R1_GENERATION), {})
+    assert plain["revision"] is None and plain["system_prompt"] is None
+
+
+def test_bad_options_fail_before_any_model_loads(tmp_path, monkeypatch):
+    from open_r1.eval.benchmarks import check_parallelism, check_revision
+
+    with pytest.raises(ConfigError, match="local folder"):
+        check_revision(str(tmp_path), "v1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(ConfigError, match="not in the local Hugging Face cache"):
+        check_revision("org/absent-model", "v1")
+    with pytest.raises(ConfigError, match="vLLM backend"):
+        check_parallelism("transformers", 2, None, "m")
+    (tmp_path / "config.json").write_text('{"num_attention_heads": 12}')
+    with pytest.raises(ConfigError, match="does not divide the model's 12 attention heads"):
+        check_parallelism("vllm", None, 8, str(tmp_path))
+    check_parallelism("vllm", None, 4, str(tmp_path))  # 4 divides 12: accepted
+
+
+def test_details_report_and_plot_from_a_run(tmp_path):
+    """write_details turns the runner's per-sample rows into details.jsonl with nano verdicts; the HTML report holds
+    the table, the plot, the sources and every completion."""
+    import json
+
+    from open_r1.eval.benchmarks import read_details, write_details, write_html_report
+
+    good = "<think>\n1 + 2 = 3\n</think>\n<answer>\n3\n</answer>"
+    summary = {
+        "per_sample": {
+            "nano_math|0": [
+                {"metrics": {"pass@1": 0.5}, "prompt": "user: Compute 1 + 2.", "gold": ["3"],
+                 "completions": [good, "<answer>4</answer>"]},
+            ]
+        }
+    }
+    path = write_details(BENCHMARKS["nano"], summary, tmp_path / "nano" / "details.jsonl")
+    [line] = read_details(path)
+    assert line["prompt"] == "user: Compute 1 + 2." and line["gold"] == ["3"]
+    assert line["verdicts"] == [{"format": True, "correct": True}, {"format": False, "correct": False}]
+    report = {
+        "model": "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", "revision": "r1", "system_prompt": None, "size": "1.5B",
+        "backend": "vllm", "generation": R1_GENERATION,
+        "benchmarks": [
+            {"benchmark": "math_500", "title": "MATH-500", "samples": 4, "problems": 500, "pass@1": 0.8},
+            {"benchmark": "nano", "title": "nano", "samples": 2, "problems": 1, "pass@1": 0.5, "details": str(path)},
+        ],
+    }
+    html = write_html_report(report, tmp_path).read_text()
+    assert "83.9" in html and "83.1" in html and "80.0" in html  # R1 paper, open-r1 re-measure, ours
+    assert "arXiv 2501.12948, Table 5" in html and "data:image/png;base64," in html
+    assert "Compute 1 + 2." in html and "correct=True" in html and "correct=False" in html
+    assert (tmp_path / "comparison.png").stat().st_size > 1000
+    assert json.loads(path.read_text().splitlines()[0])["benchmark"] == "nano"

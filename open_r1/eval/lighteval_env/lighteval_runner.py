@@ -111,6 +111,8 @@ def model_config(spec: dict):
 
     gen = GenerationParameters(**spec.get("generation", {}))
     common = {"model_name": spec["model"], "generation_parameters": gen, "system_prompt": spec.get("system_prompt")}
+    if spec.get("revision"):
+        common["revision"] = spec["revision"]  # a hub commit/branch/tag; from the local HF cache when offline
     if spec.get("backend", "transformers") == "vllm":
         from lighteval.models.vllm.vllm_model import VLLMModelConfig
 
@@ -126,6 +128,15 @@ def model_config(spec: dict):
         batch_size=spec.get("batch_size"),
         override_chat_template=spec.get("use_chat_template", True),
     )
+
+
+def _as_text(value) -> str | None:
+    """A model input as text: a string as is, chat messages as `role: content` lines."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(f"{m.get('role')}: {m.get('content')}" if isinstance(m, dict) else str(m) for m in value)
+    return str(value)
 
 
 def main(spec_path: str) -> int:
@@ -161,10 +172,15 @@ def main(spec_path: str) -> int:
         for detail in details:
             metric = getattr(detail, "metric", None) or {}
             doc = getattr(detail, "doc", None)
+            response = getattr(detail, "model_response", None)
             rows.append(
                 {
                     "metrics": {k: float(v) for k, v in metric.items() if isinstance(v, int | float)},
                     "query": getattr(doc, "query", None),
+                    # what the model saw: the chat template applied, the system prompt included
+                    "prompt": _as_text(getattr(response, "input", None)),
+                    "completions": [str(t) for t in (getattr(response, "text", None) or [])],
+                    "gold": [str(g) for g in (doc.get_golds() if doc is not None else [])],
                 }
             )
         per_sample[task] = rows
