@@ -887,8 +887,15 @@ class Site:
         for group in self.groups:
             annotated.append({group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]})
         return [
-            {"Start here": ["index.md", {"Quickstart": "start/quickstart.md"}, {"Architecture": "start/architecture.md"},
-                            {"About this site": "about.md"}]},
+            {
+                "Start here": [
+                    "index.md",
+                    {"Quickstart": "start/quickstart.md"},
+                    {"Architecture": "start/architecture.md"},
+                    {"How it fits together": "start/diagrams.md"},
+                    {"About this site": "about.md"},
+                ]
+            },
             {"Labs": ["labs/index.md", *({lab.name: f"labs/{lab.name}.md"} for lab in self.labs)]},
             {"Annotated code": annotated},
             {"Tutorials": ["tutorials/index.md", *({title: uri} for uri, title in tutorials)]},
