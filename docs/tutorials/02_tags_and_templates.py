@@ -17,7 +17,7 @@
 #
 # ## Concept overview
 #
-# DeepSeek-R1-Zero is trained with one fixed template (arXiv 2501.12948 §2.2.1, Table 1): the model first reasons
+# DeepSeek-R1-Zero is trained with one fixed template (arXiv 2501.12948 §2.2.3, Table 1): the model first reasons
 # inside `<think> … </think>`, then answers inside `<answer> … </answer>`. The structure does two jobs: the
 # reasoning has room to be long, and the final answer sits where a rule can find and check it (the accuracy reward
 # reads the answer block; the format reward checks the structure).

@@ -10,7 +10,7 @@ WHY
     `<|im_start|>role\\n content<|im_end|>\\n`. TRL's assistant-only loss needs the assistant's content *and* its
     `<|im_end|>` inside `{% generation %}` so the end-of-turn token is trained (a model that never learns it never
     stops). `enable_thinking: false` pre-fills an empty think block, the switch R1-style chat templates offer for
-    answering without reasoning (DeepSeek-R1 arXiv 2501.12948 §2.2.1 training template). Three copies of these
+    answering without reasoning (DeepSeek-R1 arXiv 2501.12948 §2.2.3 training template). Three copies of these
     strings once lived in three modules.
 HOW
     Every variant renders the same text for the same messages; the markers only tell TRL which characters are the

@@ -6,7 +6,7 @@ WHAT
     template that marks assistant turns with `{% generation %}` and honours an `enable_thinking` switch.
 
 WHY
-    R1-style training (arXiv 2501.12948 §2.2.1, Table 1) relies on the `<think>`/`<answer>` template. The tags must
+    R1-style training (arXiv 2501.12948 §2.2.3, Table 1) relies on the `<think>`/`<answer>` template. The tags must
     be non-special: GRPO decodes completions with `skip_special_tokens=True`, which would delete special tags and
     make every format reward 0. `{% generation %}` lets SFT compute the loss on assistant tokens only
     (`assistant_only_loss`). The pipeline must be Qwen2's to the letter (NFC, Qwen2's split regex, ByteLevel without

@@ -9,7 +9,7 @@ WHAT: four rewards in [0, 1] that look only at the completion's text:
   - `code_format`: like `format`, and the answer holds a fenced block in the expected language.
 
 WHY: DeepSeek-R1 (arXiv 2501.12948 §2.2.2) pairs the accuracy reward with a format reward that "enforces the
-model to put its thinking process between '<think>' and '</think>' tags"; the template of §2.2.1 (Table 1) puts the
+model to put its thinking process between '<think>' and '</think>' tags"; the template of §2.2.3 (Table 1) puts the
 final answer in `<answer>` tags, which is what makes the accuracy reward's extraction reliable. From a random or
 lightly distilled policy the all-or-nothing `format` reward is rarely non-zero, so open-r1 adds `tag_count`, a
 partial-credit version that gives GRPO a gradient while the format is being learned. `reasoning_steps`

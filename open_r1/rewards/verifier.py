@@ -7,7 +7,7 @@ answer equals the gold. A `Verdict` carries `score` (1.0, 0.0, or None for "no s
 WHY: in GRPO the same prompt is sampled G = 16 times (DeepSeekMath arXiv 2402.03300 §4.1), so one gold serves
 16 completions and many completions end in the same answer. Parsing each pair from scratch wastes most of the
 work; letting one pathological answer stall the step wastes the whole GPU. So:
-  - extraction: when a completion has an `<answer>` block (the DeepSeek-R1 template, arXiv 2501.12948 §2.2.1),
+  - extraction: when a completion has an `<answer>` block (the DeepSeek-R1 template, arXiv 2501.12948 §2.2.3),
     only the content of the last block is parsed; the think block is full of intermediate numbers;
   - memo: verdicts are cached by (gold, mode, answer text) across calls and across rewards, so `length` and
     `cosine` after `accuracy` in the same step cost nothing;
