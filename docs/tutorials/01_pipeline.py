@@ -277,7 +277,7 @@ print(f"first {losses[0]:.3f} → last {losses[-1]:.3f}; lowest at step {best_st
 
 # %% tags=["check"]
 assert losses[-1] < 0.5 * losses[0]
-assert best_step in steps
+assert losses[steps.index(best_step)] == min(losses), (best_step, min(losses))  # the step of the lowest loss
 print("exercise 3: ok")
 
 # %% [markdown]
