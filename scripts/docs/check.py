@@ -5,7 +5,8 @@ WHAT
     from the file itself), `check_mentions(site) -> [problem]` (every repository path a page's notes name exists), `check_references(site) -> [problem]` (every `[[path:symbol]]` written in the
     docs resolves), `check_links(site_dir) -> [problem]` (every internal href/src of the built HTML points to a file
     that exists and, with a #fragment, to an id on that page) and `check_offline(site_dir) -> [problem]` (no page
-    loads a script, stylesheet or font from the network). `python -m scripts.docs.check [SITE_DIR]` runs them all.
+    loads a script, stylesheet or font from the network). `python -m scripts.docs.check [SITE_DIR]` runs them all,
+    with the citation checker (scripts/docs/citations.py) and the diagrams' freshness (scripts/docs/diagrams.py).
 
 WHY
     Documentation that is generated can still rot: a module loses a part of its docstring, a function a tutorial
@@ -29,12 +30,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from scripts.docs import citations, diagrams
 from scripts.docs.annotate import REPO
 from scripts.docs.site import REF, Site
 
 MIN_FILES = 50
 # A repository path named in prose: `tests/docs/test_docs_site.py`, `recipes/accelerate/zero2.yaml`, `scripts/`
-_MENTION = re.compile(r"(?<![\w/.<>$-])((?:open_r1|scripts|tests|labs|recipes|images|docs|requirements)/[\w./-]*[\w/])")
+_MENTION = re.compile(
+    r"(?<![\w/.<>$-])((?:open_r1|scripts|tests|labs|recipes|images|docs|requirements)/[\w./-]*[\w/])"
+)
 # outputs that exist only after a build, never in a checkout
 _GENERATED = ("docs/site", "open_r1/bundled/", "build/")
 
@@ -76,7 +80,9 @@ def check_mentions(site: Site) -> list[str]:
                     continue
                 if "." not in path.rsplit("/", 1)[-1] and not path.endswith("/"):  # "70 tests/s" is not a path
                     continue
-                if any(re.fullmatch(r"[A-Z][A-Z0-9_]*(\.\w+)?", part) or part.startswith("NN") for part in path.split("/")):
+                if any(
+                    re.fullmatch(r"[A-Z][A-Z0-9_]*(\.\w+)?", part) or part.startswith("NN") for part in path.split("/")
+                ):
                     continue
                 seen.add(path)
                 if (site.root / path).exists() or (site.root / entry.path).parent.joinpath(path).exists():
@@ -183,7 +189,8 @@ def check_offline(site_dir: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     site = Site(REPO)
-    problems = check_manifest(site) + check_mentions(site) + check_references(site)
+    problems = check_manifest(site) + check_mentions(site) + check_references(site) + citations.check(REPO)
+    problems += diagrams.stale(REPO)
     if argv:
         site_dir = Path(argv[0])
         problems += check_links(site_dir) + check_offline(site_dir)

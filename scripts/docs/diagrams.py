@@ -15,7 +15,7 @@ WHY
     from their single source when the SVG is drawn — the layers from `.importlinter` (the contract CI enforces),
     the lab rows from `labs/*/lab.yaml` (stage, image extras) — and tests/docs/test_docs_diagrams.py fails when a
     checked-in SVG is not what this file draws from the current tree. The paper sections are DeepSeek-R1's
-    (arXiv 2501.12948v1 §2.2-§2.4, §3), checked like every other citation (docs/pages/bibliography.md).
+    (arXiv 2501.12948v1 §2.2-§2.4, §3), checked like every other citation (docs/papers.yaml, the Bibliography).
 
 HOW
     A layered layout with no dependencies: each row of boxes is centred, each box as wide as its longest line in

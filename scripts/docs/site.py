@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from scripts.docs import citations
 from scripts.docs.annotate import (
     PART_TITLES,
     PARTS,
@@ -55,13 +56,11 @@ MANIFEST = "docs/key_files.yaml"
 REF = re.compile(r"\[\[([^\]|\s]+?)(?:\|([^\]]+))?\]\]")
 RESERVED_IDS = {"what", "why", "how", "data-flow", "code", "proximal"}
 
-# The five papers the labs reproduce, by arXiv id, with the names the docstrings use for them.
+# The papers the labs reproduce (those docs/papers.yaml gives a `paper_map` anchor), by arXiv id
 PAPERS: dict[str, dict[str, Any]] = {
-    "2501.12948": {"title": "DeepSeek-R1", "names": [r"DeepSeek-R1", r"\bR1\b(?:-Zero)?"], "slug": "deepseek-r1"},
-    "2402.03300": {"title": "DeepSeekMath (GRPO)", "names": [r"DeepSeekMath"], "slug": "deepseekmath"},
-    "2503.14476": {"title": "DAPO", "names": [r"\bDAPO\b"], "slug": "dapo"},
-    "2503.20783": {"title": "Dr. GRPO", "names": [r"Dr\.?\s?GRPO"], "slug": "dr-grpo"},
-    "2501.12599": {"title": "Kimi 1.5", "names": [r"Kimi(?: k?1\.5)?"], "slug": "kimi-1-5"},
+    p.arxiv: {"title": p.short, "names": p.names, "slug": p.paper_map, "paper": p}
+    for p in citations.load_papers(REPO)
+    if p.paper_map
 }
 
 
@@ -815,68 +814,115 @@ class Site:
 
     # -- paper map -----------------------------------------------------------------------------------------------
 
-    def paper_citations(self) -> dict[str, list[tuple[str, str, str]]]:
-        """arXiv id → [(section, file path, sentence)] from every WHY part (modules, manifest entries, lab files)."""
-        sources: list[tuple[str, str]] = []
-        for path in self.files:
-            if path.startswith("open_r1/") and path.endswith(".py"):
-                model = load_source(path, self.root)
-                if model.parts.get("why"):
-                    sources.append((path, model.parts["why"]))
-        for entry in self.entries:
-            if entry.module is None and not entry.path.endswith(".py"):
-                why = self.parts(entry).get("why")
-                if why:
-                    sources.append((entry.path, why))
-        for lab in self.labs:
-            paper = _as_dict(lab.reproduces).get("paper")
-            if paper:
-                sources.append((f"labs/{lab.name}/lab.yaml", f"{lab.title}: {paper}"))
-        out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in PAPERS}
-        for path, text in sources:
-            prose = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
-            prose = " ".join(prose.split())
-            for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z(])", prose):
-                for arxiv, sections in _cited(sentence):
-                    shown = sentence if len(sentence) <= 420 else sentence[:400].rsplit(" ", 1)[0] + " …"
-                    out[arxiv].append((sections, path, shown))
-        return out
+    @functools.cached_property
+    def citations(self) -> list[citations.Citation]:
+        """Every section reference in the repository (scripts/docs/citations.py), for the paper map and bibliography."""
+        return citations.scan(self.root)
+
+    def _paper_rows(self, paper: citations.Paper, uri: str, code_only: bool) -> list[str]:
+        """One row per cited section of `paper`: its number, its title in the pinned version, every file citing it."""
+        by_section: dict[str, set[str]] = {}
+        for c in self.citations:
+            if c.arxiv != paper.arxiv or (code_only and c.path.startswith(("docs/", "README", "scripts/docs/"))):
+                continue
+            by_section.setdefault(c.section, set()).add(c.path)
+        rows = []
+        for section in sorted(by_section, key=_section_key):
+            links = []
+            for path in sorted(by_section[section]):
+                if path in self.by_path:
+                    links.append(f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})")
+                else:
+                    links.append(f"`{path}`")
+            title = md_escape_cell(paper.sections.get(section, "?"))
+            rows.append(f"| §{section} | {title} | {', '.join(links)} |")
+        return rows
 
     def paper_map(self) -> str:
         uri = "paper-map.md"
-        cites = self.paper_citations()
+        papers = citations.load_papers(self.root)
         out = [
             "# Paper map",
             "",
-            "Where each paper's ideas live in the code. Every row is a sentence from the **why** of a module docstring "
-            "(or of a lab manifest or key file), collected when the site is built: cite a paper section in a "
-            "docstring and it appears here.",
+            "Where each paper's ideas live in the code: every section the code cites, once, with its title in the "
+            "pinned version of the paper and every file that cites it — module docstrings, recipes, manifests, "
+            "templates and image definitions, collected when the site is built "
+            "([[scripts/docs/citations.py]]). Cite a section in a file and it appears here; cite one the pinned "
+            "version does not have and the test suite fails. Versions and section tables: "
+            "[Bibliography](reference/bibliography.md).",
             "",
-            "| paper | arXiv | citations |",
+            "| paper | pinned version | sections cited in code |",
             "|---|---|---|",
         ]
-        for arxiv, paper in PAPERS.items():
-            out.append(
-                f"| [{paper['title']}](#{paper['slug']}) | [{arxiv}](https://arxiv.org/abs/{arxiv}) | "
-                f"{len(cites[arxiv])} |"
-            )
+        mapped = [p for p in papers if p.paper_map]
+        for paper in mapped:
+            rows = self._paper_rows(paper, uri, code_only=True)
+            out.append(f"| [{paper.short}](#{paper.paper_map}) | [{paper.pinned}]({paper.url}) | {len(rows)} |")
         out.append("")
-        for arxiv, paper in PAPERS.items():
+        for paper in mapped:
             out += [
-                f"## {paper['title']} {{#{paper['slug']}}}",
+                f"## {paper.short} {{#{paper.paper_map}}}",
                 "",
-                f"arXiv [{arxiv}](https://arxiv.org/abs/{arxiv})",
+                f"*{paper.title}*, arXiv [{paper.pinned}]({paper.url})",
                 "",
             ]
-            rows = sorted(cites[arxiv], key=lambda r: (_section_key(r[0]), r[1]))
+            rows = self._paper_rows(paper, uri, code_only=True)
             if not rows:
-                out += ["No docstring cites it yet.", ""]
+                out += ["No code cites it yet.", ""]
                 continue
-            out += ["| section | where | what the code says |", "|---|---|---|"]
-            for sections, path, sentence in rows:
-                where = f"[`{path}`]({rel_link(uri, self.by_path[path].uri)})" if path in self.by_path else f"`{path}`"
-                text = self.autolink(sentence.replace("|", "\\|"), uri)  # already Markdown (from the parts)
-                out.append(f"| {sections or '—'} | {where} | {text} |")
+            out += ["| section | title | where |", "|---|---|---|", *rows, ""]
+        others = [p for p in papers if not p.paper_map and self._paper_rows(p, uri, code_only=True)]
+        if others:
+            out += ["## Other papers the code cites {#others}", ""]
+            for paper in others:
+                out += [f"### {paper.short}", "", f"*{paper.title}*, arXiv [{paper.pinned}]({paper.url})", ""]
+                out += ["| section | title | where |", "|---|---|---|", *self._paper_rows(paper, uri, True), ""]
+        return "\n".join(out)
+
+    def bibliography(self) -> str:
+        uri = "reference/bibliography.md"
+        papers = citations.load_papers(self.root)
+        counts: dict[tuple[str, str], int] = {}
+        for c in self.citations:
+            counts[(c.arxiv, c.section)] = counts.get((c.arxiv, c.section), 0) + 1
+        out = [
+            "# Bibliography",
+            "",
+            "Every paper the code and the docs cite, each pinned to one arXiv version, with the titles of that "
+            "version's sections the project refers to. The list is `docs/papers.yaml`; "
+            "[[scripts/docs/citations.py]] checks every `§` in the repository against it (a section the pinned "
+            "version lacks, or a citation of another version, fails the tests). DeepSeek-R1 is pinned to v1: its "
+            "v2 (January 2026) renumbers the sections.",
+            "",
+            "| paper | pinned | year | references |",
+            "|---|---|---|---|",
+        ]
+        for paper in papers:
+            total = sum(n for (a, _), n in counts.items() if a == paper.arxiv)
+            out.append(
+                f"| [{md_escape_cell(paper.title)}](#{_slug(paper)}) | [{paper.pinned}]({paper.url}) | {paper.year} "
+                f"| {total} |"
+            )
+        out.append("")
+        for paper in papers:
+            out += [
+                f"## {paper.short} {{#{_slug(paper)}}}",
+                "",
+                f"*{paper.title}* ({paper.year}), arXiv [{paper.pinned}]({paper.url}).",
+                "",
+            ]
+            if paper.paper_map:
+                out += [
+                    f"Where its sections live in the code: [paper map]({rel_link(uri, 'paper-map.md', paper.paper_map)}).",
+                    "",
+                ]
+            if not paper.sections:
+                out += ["Cited as a whole (no section).", ""]
+                continue
+            out += ["| section | title | references |", "|---|---|---|"]
+            for section in sorted(paper.sections, key=_section_key):
+                n = counts.get((paper.arxiv, section), 0)
+                out.append(f"| §{section} | {md_escape_cell(paper.sections[section])} | {n or '—'} |")
             out.append("")
         return "\n".join(out)
 
@@ -905,6 +951,7 @@ class Site:
                     {"Configuration": "reference/configs.md"},
                     {"Rewards": "reference/rewards.md"},
                     {"Lab table": "reference/labs.md"},
+                    {"Bibliography": "reference/bibliography.md"},
                 ]
             },
             {"Paper map": "paper-map.md"},
@@ -921,6 +968,7 @@ class Site:
         pages["reference/rewards.md"] = self.rewards_reference()
         pages["reference/labs.md"] = self.labs_reference()
         pages["paper-map.md"] = self.paper_map()
+        pages["reference/bibliography.md"] = self.bibliography()
         return pages
 
 
@@ -955,33 +1003,8 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def _cited(sentence: str) -> list[tuple[str, str]]:
-    """(arXiv id, sections) for each paper a sentence cites; a § belongs to the paper named just before it."""
-    marks: list[tuple[int, str]] = []
-    # any other paper's arXiv id ends the previous paper's stretch of the sentence (its § are not ours)
-    for match in re.finditer(r"arXiv\s+(\d{4}\.\d{4,5})", sentence):
-        if match.group(1) not in PAPERS:
-            marks.append((match.start(), "other"))
-    for arxiv, paper in PAPERS.items():
-        for match in re.finditer(re.escape(arxiv), sentence):
-            marks.append((match.start(), arxiv))
-        for name in paper["names"]:
-            for match in re.finditer(name, sentence):
-                marks.append((match.start(), arxiv))
-    if not marks:
-        return []
-    marks.sort()
-    found: dict[str, set[str]] = {}
-    for i, (pos, arxiv) in enumerate(marks):
-        stop = marks[i + 1][0] if i + 1 < len(marks) else len(sentence)
-        # a § right after "(arXiv id" belongs to that id even when the name came first
-        sections = re.findall(r"§\s?(\d+(?:\.\d+)*)", sentence[pos:stop])
-        found.setdefault(arxiv, set()).update(sections)
-    return [
-        (arxiv, ", ".join(f"§{s}" for s in sorted(secs, key=_section_key)))
-        for arxiv, secs in found.items()
-        if arxiv != "other"
-    ]
+def _slug(paper: citations.Paper) -> str:
+    return paper.paper_map or "arxiv-" + paper.arxiv.replace(".", "-")
 
 
 def _section_key(section: str) -> tuple:

@@ -84,7 +84,7 @@ def test_paper_map_cites_all_five_papers(built_site):
     page = html(built_site, "paper-map.md")
     for arxiv, paper in PAPERS.items():
         section = page.split(f'id="{paper["slug"]}"', 1)[1].split("<h2", 1)[0]
-        assert "No docstring cites it yet" not in section, f"{paper['title']} ({arxiv}) has no citation"
+        assert "No code cites it yet" not in section, f"{paper['title']} ({arxiv}) has no citation"
         assert "annotated/" in section, f"{paper['title']}: no link to the code"
     assert len(re.findall(r"<td>§\d", page)) >= 10, "the paper map lost its section numbers"
 
