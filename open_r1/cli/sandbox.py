@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from open_r1.core.errors import ConfigError
+from open_r1.sandbox.base import DEFAULT_MAX_PROCESSES
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +53,12 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--provider-url", default=None, help="url of the upstream server (piston provider)")
     serve.add_argument(
+        "--max-processes",
+        type=int,
+        default=DEFAULT_MAX_PROCESSES,
+        help=f"processes+threads per Piston run (default: {DEFAULT_MAX_PROCESSES}, Piston's max_process_count)",
+    )
+    serve.add_argument(
         "--allow-unisolated",
         action="store_true",
         help="run untrusted code WITHOUT isolation when bubblewrap is unavailable (dangerous)",
@@ -72,7 +79,12 @@ def register(subparsers: Any) -> None:
     run.add_argument("--cpu", type=float, default=2.0, help="CPU seconds per test (default: 2)")
     run.add_argument("--wall", type=float, default=None, help="wall seconds per test (default: 2 x cpu + 1)")
     run.add_argument("--memory-mb", type=int, default=256, help="memory per test in MiB (default: 256)")
-    run.add_argument("--max-processes", type=int, default=1, help="processes+threads per test (default: 1)")
+    run.add_argument(
+        "--max-processes",
+        type=int,
+        default=DEFAULT_MAX_PROCESSES,
+        help=f"processes+threads per test (default: {DEFAULT_MAX_PROCESSES}; 1 forbids threads and fork)",
+    )
     run.add_argument("--stop-on-first-failure", action="store_true", help="skip the tests after a failure")
     run.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     run.add_argument(
@@ -94,7 +106,7 @@ def _serve(args: argparse.Namespace) -> int:
         kwargs["allow_unisolated"] = True
     if args.provider_url:
         kwargs["url"] = args.provider_url
-    serve(args.host, args.port, args.provider, args.max_concurrency, **kwargs)
+    serve(args.host, args.port, args.provider, args.max_concurrency, max_processes=args.max_processes, **kwargs)
     return 0
 
 

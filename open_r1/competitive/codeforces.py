@@ -212,8 +212,8 @@ class CodeforcesJudge:
     Args:
         executor ([`~open_r1.competitive.execution.Executor`], *optional*): defaults to a `LocalExecutor`.
         patch (`bool`, *optional*, defaults to `True`): apply the patcher's rules before compiling.
-        test_batch_size (`int`, *optional*, defaults to 0): tests per executor call when stopping on the first
-            failure; 0 sends all tests in one call.
+        test_batch_size (`int`, *optional*, defaults to 1): tests per executor call when stopping on the first
+            failure (the judge stops after the first batch holding one); 0 sends all tests in one call.
         workers (`int`, *optional*): local sandbox workers when the judge creates its executor.
     """
 
@@ -222,7 +222,7 @@ class CodeforcesJudge:
         executor: Executor | None = None,
         *,
         patch: bool = True,
-        test_batch_size: int = 0,
+        test_batch_size: int = 1,
         workers: int | None = None,
     ) -> None:
         self._own = executor is None
@@ -268,7 +268,7 @@ class CodeforcesJudge:
             if not program.ok:
                 outcomes = [CFTestOutcome(t.name, "CE") for t in tests]
                 return CFResult(problem.id, language, "CE", 0, len(tests), outcomes, program.compile_output, patches)
-            size = len(tests) if not stop_on_first_failure else (self.test_batch_size or 1)
+            size = len(tests) if not stop_on_first_failure else (self.test_batch_size or len(tests))
             outcomes: list[CFTestOutcome] = []
             failed = False
             for lo in range(0, len(tests), size):

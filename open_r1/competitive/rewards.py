@@ -7,7 +7,8 @@ WHAT
       `reward(completions, problem_dir=..., subtask=..., **columns) -> list[float | None]`: the IOI score of the
       last ```cpp block, divided by the points at stake (the whole problem, or the row's `subtask`), in [0, 1].
     * `make_cf_code_reward(scoring_mode="weighted_sum", language="python", provider="local", num_parallel=4,
-      router_url=None, ...)` -> `reward(completions, problem_dir=... | official_tests=..., **columns)`.
+      router_url=None, test_batch_size=1, ...)` -> `reward(completions, problem_dir=... | official_tests=...,
+      **columns)`.
 
     Dataset columns (one value per completion, as TRL passes them):
       ioi_code: `problem_dir` (a folder in the `labs/ioi-eval/problems/ioi` format) or `problem` (the same keys
@@ -27,7 +28,10 @@ HOW
     Per batch: extract code per completion (`open_r1.sandbox.rewards.extract_code`), load each row's problem
     (cached by path / content), judge all rows in parallel with one `IOIJudge` / `CodeforcesJudge` whose
     executor (and compile cache) lives as long as the reward. ioi_code = score / max_score (None on IE);
-    cf_code = `CFResult.reward(scoring_mode)` (pass_fail mode stops at the first failing test).
+    cf_code = `CFResult.reward(scoring_mode)`. pass_fail mode runs the tests `test_batch_size` at a time (one
+    executor call per batch, its tests in parallel) and stops after the first batch with a failure -- open-r1's
+    `test_batch_size` semantics (default 1; 0 = every test in one call); partial and weighted_sum need every
+    test's verdict, so they always send all tests in one call and the option has no effect there.
 
 DATA FLOW
     recipe `reward_funcs: [ioi_code]` -> `open_r1.rewards.registry` -> `ExecutionReward` -> `make_ioi_code_reward`
@@ -196,6 +200,7 @@ def make_cf_code_reward(
     provider: str = "local",
     num_parallel: int = 4,
     router_url: str | None = None,
+    test_batch_size: int = 1,
     *,
     patch: bool = True,
     executor: Executor | None = None,
@@ -207,6 +212,8 @@ def make_cf_code_reward(
         scoring_mode (`str`, *optional*, defaults to `"weighted_sum"`): pass_fail, partial or weighted_sum.
         language (`str`, *optional*, defaults to `"python"`): language when a row has no `language` column.
         provider, num_parallel, router_url: as for `make_ioi_code_reward`.
+        test_batch_size (`int`, *optional*, defaults to 1): pass_fail mode only -- tests per executor call; the
+            judge stops after the first batch holding a failure (0: all tests in one call).
         patch (`bool`, *optional*, defaults to `True`): apply the patcher (Python 2 idioms, missing headers).
 
     Returns:
@@ -224,8 +231,11 @@ def make_cf_code_reward(
         raise ValueError(f"cf_code: language must be one of {LANGUAGES}, got {language!r}")
     if num_parallel < 1:
         raise ValueError(f"cf_code: num_parallel must be >= 1, got {num_parallel}")
+    if isinstance(test_batch_size, bool) or not isinstance(test_batch_size, int) or test_batch_size < 0:
+        raise ValueError(f"cf_code: test_batch_size must be an integer >= 0 (0 = all tests in one call), "
+                         f"got {test_batch_size!r}")
     backend = executor or make_executor(provider, workers=num_parallel, router_url=router_url, **provider_kwargs)
-    judge = CodeforcesJudge(backend, patch=patch)
+    judge = CodeforcesJudge(backend, patch=patch, test_batch_size=test_batch_size)
     problems = _ProblemCache()
     row_keys = ("official_tests", "generated_tests", "time_limit", "memory_limit", "checker", "id")
 

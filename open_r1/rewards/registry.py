@@ -80,6 +80,11 @@ _EXEC_HELP = {
     "num_parallel": "submissions executed in parallel",
     "router_url": "URL of a sandbox router service, if one is used",
 }
+_CODE_HELP = {
+    **_EXEC_HELP,
+    "enforce_same_language": "raise when one batch's rows name different languages (open-r1's option); "
+    "by default each row runs in its own language",
+}
 
 _SPECS = [
     RewardSpec(
@@ -195,9 +200,10 @@ _SPECS = [
     RewardSpec(
         "code",
         _lazy("open_r1.rewards.code_exec:ExecutionReward", name="code", backend_module="open_r1.sandbox.rewards"),
-        {"language": "python", "provider": "local", "num_parallel": 4, "router_url": None},
+        {"language": "python", "provider": "local", "num_parallel": 4, "router_url": None,
+         "enforce_same_language": False},
         "share of test cases whose output matches (runs the code in a sandbox); None if execution fails",
-        param_help=_EXEC_HELP,
+        param_help=_CODE_HELP,
         output_range="[0, 1] or None",
         columns=("verification_info",),
         build_to_validate=False,
@@ -207,9 +213,10 @@ _SPECS = [
         _lazy(
             "open_r1.rewards.code_exec:ExecutionReward", name="binary_code", backend_module="open_r1.sandbox.rewards"
         ),
-        {"language": "python", "provider": "local", "num_parallel": 4, "router_url": None},
+        {"language": "python", "provider": "local", "num_parallel": 4, "router_url": None,
+         "enforce_same_language": False},
         "1 if more than 99% of the test cases pass, else 0; None if execution fails",
-        param_help=_EXEC_HELP,
+        param_help=_CODE_HELP,
         output_range="{0, 1} or None",
         columns=("verification_info",),
         build_to_validate=False,
@@ -248,12 +255,15 @@ _SPECS = [
             "provider": "local",
             "num_parallel": 4,
             "router_url": None,
+            "test_batch_size": 1,
             "patch": True,
         },
         "Codeforces reward: pass_fail, partial (passed/total) or weighted_sum; -1 without code, -0.1 on CE",
         param_help={
             **_EXEC_HELP,
             "scoring_mode": "pass_fail, partial or weighted_sum",
+            "test_batch_size": "pass_fail: tests per batch, stopping after the first batch with a failure "
+            "(0 = all at once)",
             "patch": "fix common compile problems (missing headers) before compiling",
         },
         choices={"scoring_mode": ("pass_fail", "partial", "weighted_sum")},

@@ -101,6 +101,13 @@ class ExecStatus(enum.StrEnum):
     OLE = "OLE"
 
 
+# Processes + threads one run may have at once. Real judges bound this rather than forbid it: Piston's default
+# `max_process_count` is 64 per run, and Codeforces accepts multi-threaded solutions. With 1 (this project's old
+# default), a correct C++ program starting one std::thread aborted and the Python deep-recursion idiom died with
+# "can't start new thread" -- scored RE, so code rewards punished correct code.
+DEFAULT_MAX_PROCESSES = 64
+
+
 @dataclass
 class Limits:
     """Resource limits for one run of a program (one test).
@@ -108,8 +115,10 @@ class Limits:
     cpu_time_s: CPU seconds (user + system, all threads) before the run is killed (TLE).
     wall_time_s: wall-clock seconds; None means 2 x cpu_time_s + 1 (catches sleeping and blocked programs).
     memory_mb: address-space limit in MiB (MLE when exceeded).
-    max_processes: processes *and threads* the program may have at once, itself included. 1 forbids fork and
-        threads; raise it for multi-threaded C++ or Python using threads.
+    max_processes: processes *and threads* the program may have at once, itself included (default
+        `DEFAULT_MAX_PROCESSES`, 64, Piston's per-run default). A bound, not a ban: a correct solution may start a
+        thread (C++ `std::thread`, Python's deep-recursion idiom `threading.stack_size(...)` + a thread running
+        `main`), a fork bomb or a thread bomb hits the bound. 1 forbids fork and threads altogether.
     max_output_bytes: stdout (and stderr, separately) larger than this is OLE.
     max_file_bytes: largest file the program may write (OLE when exceeded).
     """
@@ -117,7 +126,7 @@ class Limits:
     cpu_time_s: float = 2.0
     wall_time_s: float | None = None
     memory_mb: int = 256
-    max_processes: int = 1
+    max_processes: int = DEFAULT_MAX_PROCESSES
     max_output_bytes: int = 1_000_000
     max_file_bytes: int = 10_000_000
 

@@ -31,7 +31,8 @@ HOW
     replaced. Every other guarantee holds in both modes.
     Limits, per test, set in the forked child (see `_worker.py`): RLIMIT_CPU (+ a post-hoc check of the measured
     CPU time, since the rlimit has 1 s granularity), a wall clock enforced by the worker, RLIMIT_AS (memory),
-    RLIMIT_NPROC on a uid used by this worker only (processes and threads), RLIMIT_FSIZE (files), an stdout /
+    RLIMIT_NPROC on a uid used by this worker only (processes and threads: a bound, 64 by default like Piston,
+    not a ban -- `Limits.max_processes`), RLIMIT_FSIZE (files), an stdout /
     stderr cap read from pipes, no core dumps. The child switches to that uid, so it cannot signal, ptrace or
     read the worker, and every process of that uid is killed after the test.
     Speed: a worker is a warm Python interpreter inside the sandbox that forks one child per test (~1-2 ms)
@@ -282,7 +283,7 @@ class _WorkerProcess:
         mode = "root" if uid is not None else "rootless"
         if isolated:
             config = {"work_root": "/work", "io_root": "/work/.io", "uid": uid, "gid": uid,
-                      "rootless": mode == "rootless"}
+                      "rootless": mode == "rootless", "own_pid_namespace": True}
             argv = [shutil.which("bwrap") or "bwrap", *_namespace_args(mode), *_fs_args()]
             for path in extra_ro:
                 argv += ["--ro-bind", path, path]

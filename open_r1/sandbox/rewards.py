@@ -2,7 +2,7 @@
 
 WHAT
     `make_code_reward(provider="local", language="python", num_parallel=4, binary=False, router_url=None,
-    **provider_kwargs)` returns a TRL-style reward function `func(completions, **kwargs) -> list[float | None]`
+    enforce_same_language=False, **provider_kwargs)` returns a TRL-style reward function `func(completions, **kwargs) -> list[float | None]`
     named "code" or "binary_code". For each completion it extracts the program, runs it on the sample's test
     cases with a sandbox provider and scores the stdout.
 
@@ -34,6 +34,10 @@ HOW
     No fenced block of the expected language -> 0.0 (the model produced no program: its fault, a real signal).
     No test cases -> None. The code is the *last* fenced block of the expected language (```python / ```py /
     ```python3; ```cpp / ```c++ / ```cc / ```cxx): models often sketch first and give the final answer last.
+    Each row is judged in its own language (`verification_info.language`, else the row's `language` column,
+    else the factory's `language`). `enforce_same_language=True` (open-r1's option of that name) asserts that a
+    batch is single-language: a batch whose rows name different languages raises `ValueError` naming them,
+    instead of being judged -- a guard for datasets meant to be one language, where a stray row is a data bug.
 
 DATA FLOW
     TRL's GRPOTrainer calls the reward with `completions` and every dataset column as kwargs ->
@@ -119,6 +123,28 @@ def parse_verification_info(info: Any, default_language: str) -> tuple[str, list
     return (language, tests) if tests else None
 
 
+def check_same_language(rows: list[tuple[str, list[TestCase]] | None]) -> None:
+    """Raise `ValueError` when parsed rows (language, tests) name more than one language (rows without usable
+    tests are ignored): the check behind `enforce_same_language`.
+
+    >>> check_same_language([("python", []), None, ("python", [])])
+    >>> check_same_language([("python", []), ("cpp", [])])
+    Traceback (most recent call last):
+    ...
+    ValueError: code reward (enforce_same_language=True): this batch mixes languages: python (rows 0), cpp (rows 1). Filter the dataset to one language, or set enforce_same_language: false to judge each row in its own language.
+    """
+    rows_by_language: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if row is not None:
+            rows_by_language.setdefault(row[0], []).append(i)
+    if len(rows_by_language) > 1:
+        found = ", ".join(f"{lang} (rows {', '.join(map(str, idx[:5]))}{', ...' if len(idx) > 5 else ''})"
+                          for lang, idx in rows_by_language.items())
+        raise ValueError(f"code reward (enforce_same_language=True): this batch mixes languages: {found}. Filter "
+                         f"the dataset to one language, or set enforce_same_language: false to judge each row in "
+                         f"its own language.")
+
+
 def score(result: SubmissionResult, binary: bool) -> float | None:
     """A submission's reward: None for a provider failure, else the fraction passed (or all-or-nothing)."""
     if result.verdict == Verdict.IE or result.total == 0:
@@ -131,7 +157,8 @@ def score(result: SubmissionResult, binary: bool) -> float | None:
 
 def make_code_reward(provider: str = "local", language: str = "python", num_parallel: int = 4,
                      binary: bool = False, router_url: str | None = None,
-                     limits: Limits | None = None, **provider_kwargs: Any) -> Callable[..., list[float | None]]:
+                     limits: Limits | None = None, enforce_same_language: bool = False,
+                     **provider_kwargs: Any) -> Callable[..., list[float | None]]:
     """Build the `code` (or, with `binary=True`, `binary_code`) reward.
 
     Args:
@@ -142,7 +169,10 @@ def make_code_reward(provider: str = "local", language: str = "python", num_para
             worker count).
         binary (`bool`, *optional*, defaults to `False`): all-or-nothing (`binary_code`) instead of the fraction.
         router_url (`str`, *optional*): judge through an `open-r1 sandbox serve` router at this URL instead.
-        limits ([`Limits`], *optional*): per-test limits; defaults to `Limits()` (2 s CPU, 256 MiB, ...).
+        limits ([`Limits`], *optional*): per-test limits; defaults to `Limits()` (2 s CPU, 256 MiB, 64 processes
+            and threads, ...).
+        enforce_same_language (`bool`, *optional*, defaults to `False`): raise `ValueError` when the rows of one
+            call name different languages (open-r1's option; by default each row runs in its own language).
         provider_kwargs: passed to the provider (e.g. `api_key=`, `url=`, `allow_unisolated=`).
 
     Returns:
@@ -191,11 +221,15 @@ def make_code_reward(provider: str = "local", language: str = "python", num_para
         rewards: list[float | None] = [None] * len(completions)
         pending: list[tuple[int, Submission]] = []
         row_languages = kwargs.get("language")  # an optional per-row `language` dataset column
-        for i, (completion, info) in enumerate(zip(completions, verification_info, strict=True)):
+        parsed_rows: list[tuple[str, list[TestCase]] | None] = []
+        for i, info in enumerate(verification_info):
             default = language
             if isinstance(row_languages, list | tuple) and i < len(row_languages) and row_languages[i]:
                 default = str(row_languages[i])
-            parsed = parse_verification_info(info, default)
+            parsed_rows.append(parse_verification_info(info, default))
+        if enforce_same_language:
+            check_same_language(parsed_rows)
+        for i, (completion, parsed) in enumerate(zip(completions, parsed_rows, strict=True)):
             if parsed is None:
                 continue  # no usable tests: no signal
             lang, tests = parsed

@@ -1,8 +1,8 @@
 """`open-r1 sandbox serve`: a router service many training ranks share, with a Piston-v2-compatible API.
 
 WHAT
-    `create_app(provider="local", max_concurrency=8, **provider_kwargs) -> FastAPI` and
-    `serve(host, port, provider, max_concurrency)`. Endpoints:
+    `create_app(provider="local", max_concurrency=8, max_processes=64, **provider_kwargs) -> FastAPI` and
+    `serve(host, port, provider, max_concurrency, max_processes=64)`. Endpoints:
 
     =========================  ==============================================================================
     GET  /health               {"status": "ok", "provider", "max_concurrency", "in_flight", "served"}
@@ -28,6 +28,9 @@ HOW
     Piston run `status`: "TO" (time), "OL" (output), "SG" (signal), "RE" (non-zero exit); `message` names the
     limit that was hit ("memory limit exceeded" for MLE).
     `args` are not passed to programs (a test is stdin -> stdout), and only the first file is used.
+    Processes and threads per Piston run are bounded by the server's `max_processes` (default 64, like Piston's
+    `max_process_count`, which Piston also sets per server rather than per request): a program may start
+    threads (`std::thread`, the Python deep-recursion idiom); a fork or thread bomb hits the bound.
     The service has no authentication: it binds 127.0.0.1 by default; expose it only on a trusted network.
 
 DATA FLOW
@@ -55,6 +58,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 
 from open_r1.sandbox.base import (
+    DEFAULT_MAX_PROCESSES,
     ExecResult,
     ExecStatus,
     Limits,
@@ -186,11 +190,16 @@ class _State:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def create_app(provider: str = "local", max_concurrency: int | None = None, **provider_kwargs: Any) -> FastAPI:
-    """The router app. `provider_kwargs` go to the provider (see `open_r1.sandbox.get_provider`)."""
+def create_app(provider: str = "local", max_concurrency: int | None = None,
+               max_processes: int = DEFAULT_MAX_PROCESSES, **provider_kwargs: Any) -> FastAPI:
+    """The router app. `max_processes` bounds processes + threads of each Piston run (/batch submissions carry
+    their own `Limits`); `provider_kwargs` go to the provider (see `open_r1.sandbox.get_provider`)."""
     max_concurrency = max_concurrency or os.cpu_count() or 1
     if max_concurrency < 1:
         raise ProviderConfigError(f"max_concurrency must be >= 1, got {max_concurrency}")
+    if max_processes < 1:
+        raise ProviderConfigError(f"max_processes must be >= 1 (the program itself), got {max_processes}; "
+                                  f"the default is {DEFAULT_MAX_PROCESSES}, like Piston's max_process_count")
     state = _State(provider, max_concurrency, dict(provider_kwargs))
 
     @asynccontextmanager
@@ -214,7 +223,7 @@ def create_app(provider: str = "local", max_concurrency: int | None = None, **pr
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "provider": state.provider_name, "max_concurrency": max_concurrency,
-                "in_flight": state.in_flight, "served": state.served}
+                "max_processes": max_processes, "in_flight": state.in_flight, "served": state.served}
 
     @app.post("/batch")
     async def batch(body: dict[str, Any]) -> dict[str, Any]:
@@ -281,7 +290,7 @@ def create_app(provider: str = "local", max_concurrency: int | None = None, **pr
                 code = bytes.fromhex(main["content"]).decode("utf-8", "replace")
             else:
                 code = str(main["content"])
-            limits = _piston_limits(body)
+            limits = _piston_limits(body, max_processes)
         except (ValueError, TypeError) as err:
             return JSONResponse({"message": str(err)}, status_code=400)
         stdin = str(body.get("stdin") or "")
@@ -319,8 +328,8 @@ def create_app(provider: str = "local", max_concurrency: int | None = None, **pr
     return app
 
 
-def _piston_limits(body: dict[str, Any]) -> Limits:
-    """Piston's limits (milliseconds, bytes; -1 = the default) as `Limits`."""
+def _piston_limits(body: dict[str, Any], max_processes: int = DEFAULT_MAX_PROCESSES) -> Limits:
+    """Piston's limits (milliseconds, bytes; -1 = the default) as `Limits`, with the server's process bound."""
     default = Limits()
 
     def number(key: str) -> float | None:
@@ -338,17 +347,18 @@ def _piston_limits(body: dict[str, Any]) -> Limits:
     wall_s = run_timeout / 1000 if run_timeout else None
     cpu_s = cpu / 1000 if cpu else (wall_s if wall_s else default.cpu_time_s)
     return Limits(cpu_time_s=cpu_s, wall_time_s=wall_s if wall_s else None,
-                  memory_mb=max(16, int(mem // (1024 * 1024))) if mem else default.memory_mb)
+                  memory_mb=max(16, int(mem // (1024 * 1024))) if mem else default.memory_mb,
+                  max_processes=max_processes)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, provider: str = "local", max_concurrency: int | None = None,
-          log_level: str = "info", **provider_kwargs: Any) -> None:
+          log_level: str = "info", max_processes: int = DEFAULT_MAX_PROCESSES, **provider_kwargs: Any) -> None:
     """Run the router with uvicorn until interrupted."""
     import uvicorn
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         logger.warning("the sandbox router has no authentication; %s exposes it beyond this machine", host)
-    app = create_app(provider, max_concurrency, **provider_kwargs)
+    app = create_app(provider, max_concurrency, max_processes, **provider_kwargs)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 

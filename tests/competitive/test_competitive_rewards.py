@@ -125,3 +125,42 @@ def test_bad_parameters_fail_when_built():
         make_cf_code_reward(scoring_mode="best")
     with pytest.raises(ValueError, match="num_parallel"):
         make_ioi_code_reward(num_parallel=0)
+
+
+def test_cf_code_test_batch_size(executor):
+    """open-r1's `test_batch_size`: pass_fail runs the tests that many at a time (one executor call per batch)
+    and stops after the first batch holding a failure; 0 sends every test at once; partial and weighted_sum
+    always need every verdict, so they send all tests in one call whatever the batch size."""
+    from open_r1.competitive.execution import Executor
+
+    class Recording(Executor):
+        """The session executor, recording how many tests each call carried."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.calls = inner, []
+
+        def program(self, spec):
+            return self.inner.program(spec)
+
+        def run(self, prepared, stdins, limits):
+            self.calls.append(len(stdins))
+            return self.inner.run(prepared, stdins, limits)
+
+    # five tests; the third expects a wrong answer, so a correct squarer fails exactly there
+    tests = [{"input": f"{n}\n", "output": f"{n * n + (n == 3)}\n"} for n in range(1, 6)]
+    squarer = [fenced("print(int(input()) ** 2)", "python")]
+    expected_calls = {("pass_fail", 1): [1, 1, 1], ("pass_fail", 2): [2, 2], ("pass_fail", 0): [5],
+                      ("partial", 2): [5], ("weighted_sum", 1): [5]}
+    for (mode, size), calls in expected_calls.items():
+        recording = Recording(executor)
+        reward = make_cf_code_reward(scoring_mode=mode, test_batch_size=size, executor=recording)
+        value = reward(squarer, official_tests=[tests])
+        assert value == [pytest.approx({"pass_fail": 0.0, "partial": 0.8, "weighted_sum": 0.08}[mode])], (mode, size)
+        assert recording.calls == calls, (mode, size, recording.calls)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="test_batch_size"):
+            make_cf_code_reward(test_batch_size=bad)
+    (through_registry,) = get_reward_funcs(["cf_code"], {"cf_code": {"test_batch_size": 2, "num_parallel": 1}})
+    assert through_registry._impl.judge.test_batch_size == 2
+    through_registry._impl.judge.executor.close()

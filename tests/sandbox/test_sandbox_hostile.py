@@ -20,6 +20,7 @@ from open_r1.sandbox.base import Limits, Verdict, verdict_for
 
 V = Verdict
 FAST = Limits(cpu_time_s=1.0, wall_time_s=2.0)
+NO_THREADS = Limits(max_processes=1)  # the strictest setting: fork and threads refused outright
 COMPILE = Limits(cpu_time_s=5.0, wall_time_s=8.0, memory_mb=1024, max_processes=16)
 HOST_MARKER = "/tmp/open-r1-pwned-by-sandbox"
 
@@ -47,11 +48,15 @@ def cpp(id, code, verdicts, **kw):
 
 CASES = [
     # -- processes ------------------------------------------------------------------------------------------
+    # the default bound (64 processes + threads, like Piston's) stops every bomb: the first fork or thread past it
+    # fails, an uncaught failure ends the program (RE), a bomb that swallows the failure spins until TLE
     py("py_fork_bomb", """
         import os
         while True:
             os.fork()
     """, {V.RE}),
+    py("py_fork_bomb_forbidden", "import os\nos.fork()\nprint('forked')", {V.RE}, limits=NO_THREADS,
+       forbidden=("forked",)),
     py("py_fork_bomb_with_process_budget", """
         import os
         while True:
@@ -69,15 +74,36 @@ CASES = [
             os._exit(0)
         print('parent done')
     """, {V.AC}, expected="parent done", limits=Limits(max_processes=4), max_wall_s=1.5),
-    py("py_subprocess", "import subprocess\nprint(subprocess.run(['ls', '/'], capture_output=True).stdout)",
-       {V.RE}),
-    py("py_os_system", "import os\nprint('rc', os.system('echo ESCAPED'))", {V.AC, V.RE}, forbidden=("ESCAPED",)),
+    py("py_subprocess_forbidden", "import subprocess\nprint(subprocess.run(['ls', '/'], capture_output=True).stdout)",
+       {V.RE}, limits=NO_THREADS),
+    py("py_os_system_forbidden", "import os\nprint('rc', os.system('echo ESCAPED'))", {V.AC, V.RE}, limits=NO_THREADS,
+       forbidden=("ESCAPED",)),
+    # within the bound a program may start a shell -- which sees only the sandbox: its / is the sandbox's, the
+    # host's home directories, secrets and environment are not there (the harness also checks for the secret)
+    py("py_shell_sees_only_the_sandbox", """
+        import subprocess
+        script = 'ls /; ls /root /home; cat /etc/shadow /etc/passwd; env; ls /proc | wc -l'
+        print(subprocess.run(['sh', '-c', script], capture_output=True, text=True).stdout)
+    """, {V.AC}, forbidden=("root:", "OPEN_R1", "HOME=/root", "\nhome\n", "\nroot\n")),
     py("py_threads_forbidden", """
         import threading
         t = threading.Thread(target=print, args=('in thread',))
         t.start()
         t.join()
+    """, {V.RE}, limits=NO_THREADS, forbidden=("in thread",)),
+    py("py_thread_bomb", """
+        import threading, time
+        while True:
+            threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
     """, {V.RE}),
+    py("py_thread_bomb_swallowing_errors", """
+        import threading, time
+        while True:
+            try:
+                threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+            except RuntimeError:
+                pass
+    """, {V.TLE}, limits=FAST),
     py("py_busy_threads", """
         import threading
         def spin():
@@ -198,11 +224,13 @@ CASES = [
     # -- C++ ------------------------------------------------------------------------------------------------
     cpp("cpp_fork_bomb", "#include <unistd.h>\nint main() { while (1) fork(); }", {V.TLE},
         limits=Limits(cpu_time_s=1.0, wall_time_s=2.0, max_processes=8)),
+    cpp("cpp_fork_bomb_default_bound", "#include <unistd.h>\nint main() { while (1) fork(); }", {V.TLE},
+        limits=FAST),
     cpp("cpp_fork_no_budget", """
         #include <unistd.h>
         #include <cstdio>
         int main() { pid_t p = fork(); std::printf("fork=%d\\n", p < 0 ? -1 : 0); return p < 0; }
-    """, {V.RE}),
+    """, {V.RE}, limits=NO_THREADS),
     cpp("cpp_memory_bomb", "#include <vector>\nint main() { std::vector<int> v; while (1) v.push_back(1); }",
         {V.MLE}),
     cpp("cpp_infinite_loop", "int main() { volatile long x = 0; while (1) x++; }", {V.TLE}, limits=FAST),
@@ -220,6 +248,15 @@ CASES = [
     cpp("cpp_threads_forbidden", """
         #include <thread>
         int main() { std::thread t([] {}); t.join(); }
+    """, {V.RE}, limits=NO_THREADS),
+    cpp("cpp_thread_bomb", """
+        #include <chrono>
+        #include <thread>
+        #include <vector>
+        int main() {
+            std::vector<std::thread> ts;
+            while (1) ts.emplace_back([] { std::this_thread::sleep_for(std::chrono::seconds(60)); });
+        }
     """, {V.RE}),
     cpp("cpp_huge_stdout", "#include <cstdio>\nint main() { while (1) std::puts(\"xxxxxxxxxxxxxxxx\"); }", {V.OLE}),
     cpp("cpp_disk_fill", """

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from sandbox_helpers import THREAD_CPP, THREAD_PY, THREAD_TESTS
 
 from open_r1.sandbox import get_provider
 from open_r1.sandbox.base import (
@@ -59,7 +60,7 @@ def test_verdict_for():
 
 def test_limits_validation_and_defaults():
     lim = Limits()
-    assert (lim.cpu_time_s, lim.memory_mb, lim.max_processes) == (2.0, 256, 1)
+    assert (lim.cpu_time_s, lim.memory_mb, lim.max_processes) == (2.0, 256, 64)
     assert lim.wall_s == 5.0  # 2 x cpu + 1
     assert Limits(wall_time_s=7).wall_s == 7
     for bad in ({"cpu_time_s": 0}, {"memory_mb": 1}, {"max_processes": 0}, {"wall_time_s": -1}):
@@ -206,6 +207,40 @@ def test_local_provider_judges(sandbox, no_leftovers):
     assert [t.verdict for t in stop.tests] == [Verdict.AC, Verdict.AC, Verdict.WA]
     assert (script.verdict, script.total) == (Verdict.AC, 1)
     assert tle.verdict == Verdict.TLE
+
+
+@pytest.mark.system
+def test_threads_within_the_default_bound_are_accepted(sandbox, no_leftovers):
+    """The deep-recursion thread idiom (Python) and a std::thread program (C++) are correct programs: under the
+    default limits (64 processes + threads) they get AC; with max_processes=1 the same programs are RE."""
+    provider = get_provider("local", sandbox=sandbox)
+    py_tests = [TestCase(stdin, py_out) for stdin, py_out, _ in THREAD_TESTS]
+    cpp_tests = [TestCase(stdin, cpp_out) for stdin, _, cpp_out in THREAD_TESTS]
+    subs = [Submission(code=THREAD_PY, tests=py_tests, id="py"),
+            Submission(code=THREAD_CPP, language="cpp", tests=cpp_tests, id="cpp"),
+            Submission(code=THREAD_PY, tests=py_tests[1:], limits=Limits(max_processes=1), id="py-1"),
+            Submission(code=THREAD_CPP, language="cpp", tests=cpp_tests[1:], limits=Limits(max_processes=1))]
+    py, cpp, py_one, cpp_one = asyncio.run(provider.run_submissions(subs))
+    assert (py.verdict, py.passed) == (Verdict.AC, 2), py.tests[0].stderr
+    assert (cpp.verdict, cpp.passed) == (Verdict.AC, 2), cpp.tests[0].stderr
+    assert py_one.verdict == Verdict.RE and "can't start new thread" in py_one.tests[0].stderr
+    assert cpp_one.verdict == Verdict.RE and "Resource temporarily unavailable" in cpp_one.tests[0].stderr
+
+
+@pytest.mark.system
+def test_thread_bound_is_exact(sandbox, no_leftovers):
+    """max_processes counts the program itself: with 8, exactly 7 more threads start (root mode, where every
+    worker has a uid of its own; the rootless offset is tested in test_sandbox_rootless.py)."""
+    from open_r1.sandbox.local import check_isolation
+
+    if check_isolation().mode != "root":
+        pytest.skip("exact per-uid counts need root mode (the rootless bound is checked in its own test)")
+    code = ("import threading\nevent = threading.Event()\nstarted = 0\nwhile True:\n    try:\n"
+            "        threading.Thread(target=event.wait, daemon=True).start()\n    except RuntimeError:\n"
+            "        break\n    started += 1\nevent.set()\nprint(started)\n")
+    for bound in (8, 64):
+        res = sandbox.run_python(code, limits=Limits(max_processes=bound))
+        assert res.ok and res.stdout.strip() == str(bound - 1), (bound, res.stdout, res.stderr)
 
 
 @pytest.mark.system

@@ -125,3 +125,40 @@ def test_factory_validation():
         make_code_reward(language="rust")
     with pytest.raises(ValueError):
         make_code_reward(num_parallel=0)
+
+
+def test_enforce_same_language(sandbox):
+    """open-r1's `enforce_same_language`: a batch whose rows name different languages is refused with a message
+    naming them; a single-language batch is judged as usual; off (the default), each row runs in its own
+    language. Rows without usable tests do not count."""
+    cpp = {"language": "cpp", "test_cases": [{"input": "2\n", "output": "4\n"}]}
+    completions = [fenced("print(int(input()) * 2)"),
+                   fenced("#include <cstdio>\nint main(){int n;scanf(\"%d\",&n);printf(\"%d\\n\",2*n);}", "cpp")]
+    strict = make_code_reward("local", sandbox=sandbox, enforce_same_language=True)
+    with pytest.raises(ValueError, match=r"mixes languages: python \(rows 0\), cpp \(rows 1\)"):
+        strict(completions, verification_info=[DOUBLE, cpp])
+    # the per-row `language` column counts too: it sets the language of rows whose info names none
+    unnamed = {"test_cases": DOUBLE["test_cases"]}
+    with pytest.raises(ValueError, match="mixes languages"):
+        strict(completions[:1] * 2, verification_info=[unnamed, unnamed], language=["python", "cpp"])
+    no_tests = {"language": "cpp", "test_cases": []}
+    assert strict([completions[0]] * 2, verification_info=[DOUBLE, no_tests]) == [1.0, None]
+    lenient = make_code_reward("local", sandbox=sandbox)
+    assert lenient(completions, verification_info=[DOUBLE, cpp]) == [1.0, 1.0]
+
+
+def test_enforce_same_language_through_the_registry(isolation):
+    from open_r1.core.errors import ConfigError
+    from open_r1.rewards import get_reward_funcs
+    from open_r1.rewards.registry import validate_reward_config
+
+    (reward,) = get_reward_funcs(["binary_code"], {"binary_code": {"enforce_same_language": True, "num_parallel": 1}})
+    cpp = {"language": "cpp", "test_cases": [{"input": "", "output": ""}]}
+    try:
+        with pytest.raises(ValueError, match="enforce_same_language"):
+            reward([fenced("print(1)")] * 2, verification_info=[DOUBLE, cpp])
+        assert reward([fenced("print(int(input()) * 2)")], verification_info=[DOUBLE]) == [1.0]
+    finally:
+        reward._impl.provider.close()
+    with pytest.raises(ConfigError, match="enforce_same_language"):
+        validate_reward_config(["code"], {"code": {"enforce_same_language": "yes"}}, file="recipe.yaml")

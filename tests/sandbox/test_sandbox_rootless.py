@@ -54,11 +54,13 @@ def test_rootless_sandbox(secret, secret_file):
     root = Path(tempfile.mkdtemp(prefix="open-r1-rootless-test-", dir="/tmp"))
     try:
         dest = root / "open_r1"
-        (dest / "sandbox").mkdir(parents=True)
-        for name in ("__init__.py", "errors.py"):
-            shutil.copy(package / name, dest / name)
-        for src in (package / "sandbox").glob("*.py"):
-            shutil.copy(src, dest / "sandbox" / src.name)
+        # the sandbox package and the core layer below it (the only layer it imports): standard library only
+        dest.mkdir()
+        shutil.copy(package / "__init__.py", dest / "__init__.py")
+        for sub in ("core", "sandbox"):
+            (dest / sub).mkdir()
+            for src in (package / sub).glob("*.py"):
+                shutil.copy(src, dest / sub / src.name)
         script = root / "script.py"
         script.write_text(SCRIPT.replace("{SECRET_FILE}", str(secret_file)))
         for path in [root, *root.rglob("*")]:

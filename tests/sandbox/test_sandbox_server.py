@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sandbox_helpers import ServerThread
+from sandbox_helpers import THREAD_CPP, THREAD_PY, THREAD_TESTS, ServerThread
 
 from open_r1.sandbox import get_provider
 from open_r1.sandbox.base import Limits, ProviderConfigError, Submission, TestCase, Verdict
@@ -205,3 +205,28 @@ def test_backoff_with_jitter():
 
     with pytest.raises(ValueError):
         asyncio.run(with_retries(broken, RetryPolicy(attempts=3, base_delay_s=0.01)))
+
+
+def test_piston_accepts_threaded_programs_and_bounds_them(router, sandbox):
+    """The deep-recursion thread idiom (Python) and a std::thread program (C++) run through the Piston API under
+    the server's default bound (64 processes + threads, Piston's max_process_count); a server started with
+    max_processes=1 refuses both the way it refuses any program past the bound (a failed run, not a crash)."""
+
+    def execute(url: str, language: str, code: str, stdin: str) -> dict:
+        body = {"language": language, "version": "*", "files": [{"name": "main", "content": code}],
+                "stdin": stdin, "run_timeout": 10000}
+        return httpx.post(f"{url}/api/v2/execute", json=body, timeout=120).json()
+
+    assert httpx.get(f"{router.url}/health").json()["max_processes"] == 64
+    for stdin, py_out, cpp_out in THREAD_TESTS:
+        py = execute(router.url, "python", THREAD_PY, stdin)
+        assert (py["run"]["code"], py["run"]["stdout"], py["run"]["status"]) == (0, py_out, None), py
+        cpp = execute(router.url, "c++", THREAD_CPP, stdin)
+        assert cpp["compile"]["code"] == 0 and (cpp["run"]["code"], cpp["run"]["stdout"]) == (0, cpp_out), cpp
+    with ServerThread(create_app("local", max_concurrency=1, max_processes=1, sandbox=sandbox)) as strict:
+        py = execute(strict.url, "python", THREAD_PY, "3\n")
+        assert py["run"]["status"] == "RE" and "can't start new thread" in py["run"]["stderr"]
+        cpp = execute(strict.url, "c++", THREAD_CPP, "3\n")
+        assert cpp["run"]["status"] == "SG" and "Resource temporarily unavailable" in cpp["run"]["stderr"]
+    with pytest.raises(ProviderConfigError, match="max_processes"):
+        create_app("local", max_processes=0, sandbox=sandbox)
