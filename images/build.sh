@@ -20,7 +20,7 @@
 # keeps parents and children consistent.
 #
 # HOW: Reads the tags, title and image extras from labs/<lab>/lab.yaml, makes a clean build context from the files git
-# knows (plus the built docs site), and builds the three images with the flavour's build args.
+# knows (core's docs stage builds the site from it), and builds the three images with the flavour's build args.
 #
 # DATA FLOW: `just build <lab>` → this → podman/docker build → local images → images/publish.sh or tests/images.
 set -euo pipefail
@@ -131,11 +131,13 @@ cafile=${PIP_CERT:-$(pip_config global.cert)}
 [ -n "$cafile" ] || cafile=$(python3 -c 'import ssl; print(ssl.get_default_verify_paths().cafile or "")' 2>/dev/null || true)
 [ -n "$cafile" ] && [ -f "$cafile" ] && build+=(--secret "id=pipcert,src=$cafile")
 
-# --- a clean build context: the files git knows (tracked or not ignored) + the built docs site if there is one,
-# never .venv, runs/ or caches; the torch wheel is hard-linked in for the CPU flavour (bind-mounted by the build).
+# --- a clean build context: the files git knows (tracked or not ignored), never .venv, runs/, caches or a built
+# site (core's docs stage builds the site from this context); executed tutorial notebooks go in when there are
+# some (the docs build uses only those still up to date with their source); the torch wheel is hard-linked in for
+# the CPU flavour (bind-mounted by the build).
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/open-r1-context.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
-paths=(pyproject.toml README.md open_r1 labs recipes requirements images docs)
+paths=(pyproject.toml README.md mkdocs.yml .importlinter open_r1 labs recipes requirements images docs scripts)
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git ls-files -z --cached --others --exclude-standard -- "${paths[@]}" \
     | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
@@ -143,8 +145,9 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
 else
   tar --exclude=__pycache__ --exclude='*.egg-info' -cf - "${paths[@]}" 2>/dev/null | tar -xf - -C "$ctx"
 fi
-mkdir -p "$ctx/docs" "$ctx/wheels"
-[ -d docs/site ] && cp -r docs/site "$ctx/docs/"
+mkdir -p "$ctx/docs" "$ctx/wheels" "$ctx/build/docs"
+rm -rf "$ctx/docs/site"
+if [ -d build/docs/notebooks ]; then cp -r build/docs/notebooks "$ctx/build/docs/"; fi
 
 base_args=()
 if [ "$flavour" = cpu ]; then

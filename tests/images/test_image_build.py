@@ -125,7 +125,8 @@ def test_metadata(built):
 
 
 def baked_docs() -> list[str]:
-    """What images/build.sh puts in the image's docs/: the files git knows under docs/, plus a built docs/site."""
+    """What images/build.sh puts in the image's docs/: the files git knows under docs/ (core's docs stage adds
+    docs/site, built from the same files; unit_docs.py checks it and serves a page from it)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "docs"],
         cwd=REPO,
@@ -133,10 +134,7 @@ def baked_docs() -> list[str]:
         text=True,
     ).stdout.split("\n")
     files = {f.removeprefix("docs/") for f in listed if f and (REPO / f).is_file()}
-    site = REPO / "docs" / "site"
-    if site.is_dir():
-        files |= {str(p.relative_to(REPO / "docs")) for p in site.rglob("*") if p.is_file()}
-    return sorted(files)
+    return sorted(f for f in files if not f.startswith("site/"))
 
 
 UNIT_FILES = [p for folder in unit_dirs(LAB) for p in sorted(folder.glob("unit_*.py"))]
