@@ -245,7 +245,8 @@ for name, kwargs, unset in [
 #
 # **Where the time goes.** The wall times printed above are dominated by the busy loop (a full second of CPU by
 # design) and, for remote backends, by one round trip per submission (Piston: per test). Locally, warm workers keep
-# the interpreter start-up off the critical path; E2B pays a microVM start per submission; Morph boots once and reuses the instance.
+# the interpreter start-up off the critical path; E2B pays a microVM start per submission; Morph boots one instance
+# and reuses it.
 #
 # **Concurrency.** Every remote provider holds a semaphore (`max_concurrency`) so that 8 ranks × 16 generations do
 # not open 128 connections to a quota-limited service; the router adds one global cap for the whole job.
