@@ -1,0 +1,73 @@
+"""Benchmark: what each tutorial costs to execute -- wall time and CPU time, as the test suite runs it.
+
+WHAT: executes the chosen tutorials (docs/tutorials/NN_*.py) one after another, each in a fresh Jupyter kernel
+    through `scripts.docs.tutorials.execute` (the function the test suite and the docs build call), and prints per
+    tutorial: wall seconds, CPU seconds of the kernel and everything it started (sandbox workers, compilers,
+    servers), and whether every cell passed.
+WHY: the series runs in CI on every commit (a 2-core machine with a hard time limit), and each tutorial has a
+    budget (60 s, aim 30 s, on a warm nano cache). On a shared machine the wall clock mostly measures the
+    neighbours; CPU time is what a quiet machine would need, so it is the figure to compare with the budget.
+HOW: `execute` records the kernel's CPU time (user + system of the kernel and its descendants, reaped ones
+    included, read from /proc) before it shuts the kernel down. The nano model is built (or found) first, outside
+    the timing, as the test suite's session fixture does; set OPEN_R1_CACHE (or OPEN_R1_TEST_CACHE) to reuse a
+    cache.
+DATA FLOW: docs/tutorials/*.py -> scripts.docs.tutorials.execute -> executed notebooks (a temporary folder, or
+    --out) -> the table here (and --json for tools).
+
+    python scripts/bench_tutorials.py                  # every tutorial
+    python scripts/bench_tutorials.py 18 19 20 21 22   # those whose file name contains one of these
+    python scripts/bench_tutorials.py 20 --repeats 3   # median of three executions
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # `scripts.docs` when run as a file
+
+from scripts.docs.tutorials import discover, execute  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python scripts/bench_tutorials.py", description=__doc__.split("\n")[0])
+    parser.add_argument("only", nargs="*", help="parts of tutorial file names (default: all tutorials)")
+    parser.add_argument("--repeats", type=int, default=1, help="executions per tutorial; the median is printed")
+    parser.add_argument("--out", type=Path, help="keep the executed notebooks here (default: a temporary folder)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON as well")
+    args = parser.parse_args(argv)
+    if os.environ.get("OPEN_R1_TEST_CACHE") and not os.environ.get("OPEN_R1_CACHE"):
+        os.environ["OPEN_R1_CACHE"] = os.environ["OPEN_R1_TEST_CACHE"]
+    tutorials = [t for t in discover(REPO) if not args.only or any(part in t.stem for part in args.only)]
+    if not tutorials:
+        parser.error(f"no tutorial matches {args.only}")
+    from open_r1.labs.nano_build import ensure_nano_model
+
+    ensure_nano_model("nano://math")  # built once, outside the timings (the test suite's session fixture)
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench-tutorials-"))
+    rows = []
+    print(f"{'tutorial':28s} {'wall s':>8s} {'CPU s':>8s}  result")
+    for tutorial in tutorials:
+        runs = [execute(tutorial, out) for _ in range(args.repeats)]
+        wall = statistics.median(r.seconds for r in runs)
+        cpus = [r.cpu_seconds for r in runs if r.cpu_seconds is not None]
+        cpu = statistics.median(cpus) if cpus else None
+        ok = all(r.error is None for r in runs)
+        rows.append({"tutorial": tutorial.stem, "wall_s": round(wall, 1), "cpu_s": cpu and round(cpu, 1), "ok": ok})
+        cpu_text = f"{cpu:8.1f}" if cpu is not None else f"{'-':>8s}"
+        print(f"{tutorial.stem:28s} {wall:8.1f} {cpu_text}  {'ok' if ok else 'FAILED'}", flush=True)
+    total_cpu = sum(r["cpu_s"] or 0 for r in rows)
+    print(f"{'total':28s} {sum(r['wall_s'] for r in rows):8.1f} {total_cpu:8.1f}")
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
