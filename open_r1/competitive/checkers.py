@@ -84,9 +84,16 @@ class CheckerError(RuntimeError):
 
 @runtime_checkable
 class Checker(Protocol):
+    """What every checker is: a `name` and `check(input, output, answer) -> CheckResult` (a score in [0, 1] and a
+    message). The judges call it once per test; exact, token, float, Python and CMS (compiled C++) checkers
+    implement it.
+    """
     name: str
 
-    def check(self, input: str, output: str, answer: str) -> CheckResult: ...
+    def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """Score one test: the test's input, the program's output and the expected answer in, a score in [0, 1]
+        with a short human-readable reason out."""
+        ...
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -99,6 +106,9 @@ class ExactChecker:
     name = "exact"
 
     def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """1.0 when the output equals the expected output line by line (trailing whitespace and a final newline
+        ignored, as judges do), else 0.0 with the reason.
+        """
         if outputs_match(output, answer):
             return CheckResult(1.0, "ok")
         return CheckResult(0.0, "output differs from the expected output")
@@ -111,6 +121,9 @@ class TokenChecker:
     case_sensitive = True
 
     def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """1.0 when the whitespace-separated tokens match (optionally ignoring case), else 0.0 naming the first
+        differing token or the token counts.
+        """
         got, want = output.split(), answer.split()
         if not self.case_sensitive:
             got, want = [t.lower() for t in got], [t.lower() for t in want]
@@ -140,6 +153,9 @@ class FloatChecker:
         self.eps = eps
 
     def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """1.0 when every token matches, numbers within a relative tolerance `eps` (absolute below 1), else 0.0 naming
+        the first token out of tolerance; reports the largest error seen.
+        """
         got, want = output.split(), answer.split()
         if len(got) != len(want):
             return CheckResult(0.0, f"expected {len(want)} tokens, found {len(got)}")
@@ -222,6 +238,9 @@ class PythonChecker:
             )
 
     def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """Run the problem's own Python checker function and turn its value (bool, number or (score, message)) into a
+        CheckResult; an exception inside the checker is the judge's failure (CheckerError), never a wrong answer.
+        """
         try:
             value = self._check(input, output, answer)
         except Exception as err:  # noqa: BLE001 -- a checker bug is the judge's failure (IE), not a WA
@@ -371,6 +390,10 @@ class CMSChecker:
         return build.binary
 
     def check(self, input: str, output: str, answer: str) -> CheckResult:
+        """Run the problem's compiled CMS checker on files holding the input, the expected and the program's output;
+        its stdout is the score and its stderr the message, as CMS defines. A checker that crashes or cannot compile
+        raises CheckerError.
+        """
         binary = self.binary()
         with tempfile.TemporaryDirectory(prefix="open-r1-cms-check-") as tmp:
             files = []

@@ -89,6 +89,9 @@ Progress = Callable[[str, int, "int | None"], None]
 
 @dataclass
 class ImportedProblem:
+    """One problem the importer wrote in the IOI folder format: its id, name and folder, its subtask, test and point
+    counts, the checker it uses and whether it ships a grader.
+    """
     id: str
     name: str
     folder: Path
@@ -101,6 +104,9 @@ class ImportedProblem:
 
 @dataclass
 class SkippedProblem:
+    """One problem the importer left out, with its task type and the reason (such as a Communication task, whose judge
+    needs a manager process).
+    """
     id: str
     name: str
     task_type: str
@@ -126,6 +132,9 @@ class ImportReport:
         return sum(p.tests for p in self.problems)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (paths as strings): what `open-r1 competitive import-ioi` writes next to the
+        problems and prints.
+        """
         return {
             "out_dir": str(self.out_dir),
             "source": dict(self.source),

@@ -53,6 +53,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PatchRule:
+    """One rewrite the patcher may apply to a submission: its name (recorded in results), the language it applies to,
+    what it fixes, and the function that rewrites the code.
+    """
     name: str
     language: str
     description: str
@@ -61,6 +64,7 @@ class PatchRule:
 
 @dataclass
 class PatchResult:
+    """The code after patching and the names of the rules that changed it (empty when the code was left as it was)."""
     code: str
     applied: list[str] = field(default_factory=list)
 
@@ -218,18 +222,23 @@ def _balanced_call(text: str) -> bool:
 
 
 def fix_raw_input(code: str) -> str:
+    """Python 2 `raw_input` becomes `input`, unless the program defines its own `raw_input`."""
     if "raw_input" not in code or _defines(code, "raw_input"):
         return code
     return _rename_tokens(code, {"raw_input": "input"}, attribute=False)
 
 
 def fix_xrange(code: str) -> str:
+    """Python 2 `xrange` becomes `range`, unless the program defines its own `xrange`."""
     if "xrange" not in code or _defines(code, "xrange"):
         return code
     return _rename_tokens(code, {"xrange": "range"}, attribute=False)
 
 
 def fix_dict_iter(code: str) -> str:
+    """Python 2 `d.iteritems()`, `itervalues()` and `iterkeys()` calls become `items()`, `values()` and `keys()`,
+    unless the program defines such methods itself.
+    """
     if not re.search(r"\.iter(items|values|keys)\s*\(", code) or re.search(r"\bdef\s+iter(items|values|keys)\b", code):
         return code
     return _rename_tokens(
@@ -238,6 +247,7 @@ def fix_dict_iter(code: str) -> str:
 
 
 def fix_maxint(code: str) -> str:
+    """Python 2 `sys.maxint` becomes `sys.maxsize`."""
     if "maxint" not in code:
         return code
     return re.sub(r"\bsys\.maxint\b", "sys.maxsize", code)

@@ -73,6 +73,9 @@ REPORT_FILES = ("report.md", "report.json", "score_distribution.png")
 
 @dataclass
 class Generation:
+    """One model submission for a problem: the extracted code (None when the completion held no code block), its sample
+    index and whatever else the generations file carried (kept as `meta`).
+    """
     problem_id: str
     code: str | None
     sample: int = 0
@@ -123,6 +126,9 @@ def no_code_result(problem: IOIProblem) -> IOIResult:
 
 @dataclass
 class ProblemReport:
+    """A problem's submissions and their IOI results: the judged ones, the best per subtask, rates and scores, as the
+    report's tables show them.
+    """
     problem: IOIProblem
     generations: list[Generation]
     results: list[IOIResult]
@@ -136,10 +142,16 @@ class ProblemReport:
         return best_of(self.results)
 
     def rate(self, predicate: Callable[[IOIResult], bool]) -> float:
+        """The share of judged submissions (judge errors excluded) that satisfy `predicate`, e.g. compiled or scored
+        full points; 0.0 when none was judged.
+        """
         judged = self.judged
         return sum(map(predicate, judged)) / len(judged) if judged else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The problem's part of report.json: points, per-subtask best and pass rates, the best-of-N score (each
+        subtask's best submission, IOI rules), mean score and judge-error counts.
+        """
         problem, judged, best = self.problem, self.judged, self.best
         scores = [r.score for r in judged]
         subtasks = []
@@ -251,6 +263,9 @@ def report_dict(
     meta: dict[str, Any] | None = None,
     judge: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The whole report as data (report.json): every problem's part, totals over the set (submissions, judged,
+    best-of-N points) and the run's metadata and judge settings.
+    """
     problems = [r.to_dict() for r in reports]
     submissions = sum(p["submissions"] for p in problems)
     judged = sum(p["submissions"] - p["judge_errors"] for p in problems)
@@ -274,6 +289,9 @@ def report_dict(
 
 
 def render_markdown(data: dict[str, Any], plot: str | None) -> str:
+    """The report as Markdown (report.md): the scoring rule, the judge, a totals table, one table per problem with its
+    subtasks, and the plot when one was drawn.
+    """
     totals = data["totals"]
     lines = [f"# {data['title']}", ""]
     lines.append(

@@ -55,6 +55,9 @@ TRACKED_PACKAGES = (
 
 
 def git_state(root: Path | None = None) -> dict[str, Any]:
+    """The checkout's commit and whether the tree had uncommitted changes (None outside a git checkout, where an
+    image's OPEN_R1_GIT_SHA stands in for the sha): what a rerun needs to get the same code.
+    """
     root = root or project_root()
 
     def run(*cmd: str) -> str | None:
@@ -71,6 +74,9 @@ def git_state(root: Path | None = None) -> dict[str, Any]:
 
 
 def package_versions() -> dict[str, str]:
+    """The installed versions of the packages that decide results (torch, transformers, TRL, accelerate, ...), skipping
+    those not installed.
+    """
     out = {}
     for name in TRACKED_PACKAGES:
         try:
@@ -81,6 +87,9 @@ def package_versions() -> dict[str, str]:
 
 
 def hardware() -> dict[str, Any]:
+    """The machine a run used: platform, Python, CPU count, torch's threads and, when torch sees them, the GPUs and
+    the CUDA version; lets a reader tell a CPU figure from a GPU one.
+    """
     info: dict[str, Any] = {
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -102,6 +111,9 @@ def hardware() -> dict[str, Any]:
 
 
 def image_info() -> dict[str, Any] | None:
+    """The container image a run ran in: /etc/open-r1/image.json written by the lab image (lab, version, revision,
+    CUDA, torch) plus the digest the runner passes in; None outside an image.
+    """
     path = Path(os.environ.get("OPEN_R1_IMAGE_INFO", "/etc/open-r1/image.json"))
     info = json.loads(path.read_text()) if path.exists() else None
     digest = os.environ.get("OPEN_R1_IMAGE_DIGEST")
@@ -121,6 +133,10 @@ def write_run_card(
     seed: int | None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
+    """Write `<output_dir>/run_card.json` atomically: the recipe and overrides, the resolved configs, seed, git state,
+    package versions, hardware, image and metrics, merged over an existing card (a resumed run keeps its creation
+    time). Enough to rerun the run; returns the card's path.
+    """
     path = Path(output_dir) / "run_card.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     card = {
@@ -145,6 +161,9 @@ def write_run_card(
 
 
 def update_run_card(path: str | os.PathLike, **fields: Any) -> dict[str, Any]:
+    """Merge fields into an existing run card (creating it if absent), written atomically: how the runner adds held-out
+    scores and SLURM attempts after training.
+    """
     path = Path(path)
     card = json.loads(path.read_text()) if path.exists() else {}
     card.update(to_jsonable(fields))
@@ -153,6 +172,9 @@ def update_run_card(path: str | os.PathLike, **fields: Any) -> dict[str, Any]:
 
 
 def read_run_card(path: str | os.PathLike) -> dict[str, Any]:
+    """The card of a run, given the card file or the run folder holding it; a ConfigError naming the path when there is
+    none or it is not JSON. What `open-r1 lab rerun` starts from.
+    """
     from open_r1.core.errors import ConfigError
 
     p = Path(path)

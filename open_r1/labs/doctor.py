@@ -113,6 +113,10 @@ def finding(name: str, status: str, detail: str, fix: str | None = None) -> Chec
 
 @dataclass
 class Facts:
+    """Everything the doctor measured about this machine, gathered once: imports and versions, writable caches, sandbox
+    tools, Python and platform, CPUs and memory, torch and its accelerators, /dev/shm, disk, tokens, SLURM and image
+    facts. The checks only read it, so they are tested with made-up facts.
+    """
     imports: dict[str, str] = field(default_factory=dict)  # module → version, or "ERROR: <why>"
     writable: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # label → (path, error or None)
     tools: dict[str, str | None] = field(default_factory=dict)  # sandbox tool → path
@@ -251,6 +255,10 @@ def _writable(path: Path) -> str | None:
 
 
 def gather() -> Facts:
+    """Measure this machine into a Facts: import the training stack, probe the caches for writability and free space,
+    look for the sandbox tools, query torch for devices and NCCL, and note which tokens are set (never their
+    values).
+    """
     from open_r1 import __version__
     from open_r1.core.paths import cache_root
 
@@ -332,6 +340,9 @@ def _gpu_present(f: Facts) -> bool:
 
 
 def check_python(f: Facts) -> list[Check]:
+    """Fail below Python 3.11 (the project's floor; the images ship 3.12), with the command that picks another
+    interpreter.
+    """
     ok = _version_tuple(f.python) >= (3, 11)
     return [
         finding(
@@ -344,6 +355,9 @@ def check_python(f: Facts) -> list[Check]:
 
 
 def check_torch_and_gpu(f: Facts, require_gpu: bool = False) -> list[Check]:
+    """Whether torch imports and what it can use: its version, CUDA runtime and driver, the GPUs and their memory
+    against what the full profiles assume; with `require_gpu`, no usable GPU is a failure instead of a note.
+    """
     t = f.torch
     if t is None:
         return [finding("torch", "fail", "torch is not installed", "`just setup` installs the pinned torch.")]
@@ -450,6 +464,9 @@ def check_torch_and_gpu(f: Facts, require_gpu: bool = False) -> list[Check]:
 
 
 def check_nccl(f: Facts) -> list[Check]:
+    """On a machine with GPUs, whether NCCL is available for multi-GPU training (its version when it is); everywhere,
+    that gloo is there for the CPU multi-process labs (nano FSDP, ZeRO-3).
+    """
     t = f.torch or {}
     if "error" in t or not t:
         return []
@@ -511,6 +528,9 @@ def _requirement_problems(f: Facts) -> list[tuple[str, str, str, str]]:
 
 
 def check_packages(f: Facts) -> list[Check]:
+    """Installed packages that disagree with the project's pins or with each other's requirements, each with the
+    install that makes them agree.
+    """
     out = []
     for pkg, req, installed, name in _requirement_problems(f):
         fix = (
@@ -555,6 +575,9 @@ def check_packages(f: Facts) -> list[Check]:
 
 
 def check_system(f: Facts) -> list[Check]:
+    """Resources a run can trip over: /dev/shm too small for NCCL and dataloader workers (Docker's 64 MB default), too
+    little memory, and caches that are full or not writable.
+    """
     out = []
     if f.shm_gib is not None:
         small = 1.0 if not _gpu_present(f) else 8.0
@@ -618,6 +641,9 @@ def check_system(f: Facts) -> list[Check]:
 
 
 def check_access(f: Facts) -> list[Check]:
+    """Which access tokens are present (Hugging Face, W&B, E2B, Morph) and what each is needed for; an absent one is
+    only information, since the nano labs need none.
+    """
     out = []
     for name, where in f.tokens.items():
         purpose = TOKENS[name][1]
@@ -684,6 +710,7 @@ def check_tools(f: Facts) -> list[Check]:
 
 
 def diagnose(f: Facts, require_gpu: bool = False) -> list[Check]:
+    """Every check over one set of facts, in the order `open-r1 doctor` prints them."""
     return [
         *check_basics(f),
         *check_python(f),
@@ -697,6 +724,9 @@ def diagnose(f: Facts, require_gpu: bool = False) -> list[Check]:
 
 
 def checks(require_gpu: bool = False) -> list[Check]:
+    """Gather this machine's facts and run every check on them: what `open-r1 doctor` and the images' health check
+    call.
+    """
     return diagnose(gather(), require_gpu=require_gpu)
 
 

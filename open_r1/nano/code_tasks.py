@@ -53,11 +53,17 @@ CODE_LEVELS = {1: 2, 2: 3}  # level → number of variables
 
 @dataclass(frozen=True)
 class CodeProblem:
+    """One nano code problem: read integers named `names` from stdin and print the expression they form with
+    `operators`, at a difficulty `level` (the number of names).
+    """
     names: tuple[str, ...]
     operators: tuple[str, ...]
     level: int
 
     def expression(self, swap_first: bool = False) -> str:
+        """The expression as Python source (`a - b + c`); `swap_first` exchanges the first two names, which is the
+        teacher's deliberate slip (wrong whenever the first operator is a subtraction).
+        """
         names = list(self.names)
         if swap_first:
             names[0], names[1] = names[1], names[0]
@@ -71,6 +77,9 @@ class CodeProblem:
         return f"Read integers {' '.join(self.names)} from one line and print {self.expression()}."
 
     def tests(self, rng: random.Random, count: int = 4) -> list[dict[str, str]]:
+        """`count` test cases (stdin line of random integers in [-9, 9], expected stdout) computed by evaluating the
+        problem's own expression: what the sandboxed code reward runs a program against.
+        """
         cases = []
         for _ in range(count):
             values = {n: rng.randint(-9, 9) for n in self.names}
@@ -80,6 +89,9 @@ class CodeProblem:
 
 
 def make_code_problem(rng: random.Random, level: int) -> CodeProblem:
+    """A random problem of `level`: distinct variable names and random + / - operators, drawn from `rng` so a seed
+    fixes the whole split.
+    """
     names = tuple(rng.sample(NAMES, CODE_LEVELS[level]))
     operators = tuple(rng.choice(OPERATORS) for _ in range(len(names) - 1))
     return CodeProblem(names, operators, level)
@@ -87,9 +99,15 @@ def make_code_problem(rng: random.Random, level: int) -> CodeProblem:
 
 @dataclass(frozen=True)
 class CodeTeacher:
+    """The nano code kit's imperfect teacher: writes a correct R1-style trace (think block, then a fenced Python
+    program) except that, with probability `swap_slip`, it swaps the operands of a leading subtraction.
+    """
     swap_slip: float = 0.0
 
     def trace(self, problem: CodeProblem, rng: random.Random) -> str:
+        """The teacher's completion for one problem: `<think>` restating the computation, `<answer>` holding a
+        ```python``` program; the slip is drawn for every problem so the corpus does not depend on the slip rate.
+        """
         slipped = rng.random() < self.swap_slip  # drawn for every problem: the corpus does not depend on the rate
         swap = slipped and problem.operators[0] == "-"
         names = ", ".join(problem.names)

@@ -31,6 +31,9 @@ SPLITS = ("sft", "train", "heldout")
 
 
 def rows_for(name: str, split: str) -> list[dict]:
+    """The rows of one split of a nano kit (sft, train or heldout), drawn from the kit's seed: the held-out problems
+    first, then the other splits with every held-out question excluded, so training never sees a test problem.
+    """
     spec = get_spec(name)
     if spec.task == "code":
         draw, teacher = make_code_split, CodeTeacher(spec.teacher_slip)
@@ -48,6 +51,9 @@ def rows_for(name: str, split: str) -> list[dict]:
 
 
 def materialize(uri: str) -> Path:
+    """The JSONL file behind a `nano://<kit>/<split>` URI, written atomically into the kit's cache folder the first
+    time it is asked for: the path any loader (datasets, TRL) can read offline.
+    """
     name, split = parse_uri(uri)
     if split is None:
         raise ConfigError(f"'{uri}' names no split", key="dataset_name", fix=f"use nano://{name}/<{'|'.join(SPLITS)}>.")

@@ -34,6 +34,10 @@ KIT_VERSION = "1"
 
 @dataclass(frozen=True)
 class NanoSpec:
+    """Everything that defines a nano kit: its task, seed, difficulty levels, the teacher's slip rate and the split
+    sizes. Its digest names the cache folder, so changing any field rebuilds the data and models instead of reusing
+    stale ones.
+    """
     task: str = "math"  # "math" (nano.tasks: arithmetic) or "code" (nano.code_tasks: programs with tests)
     seed: int = 0
     levels: tuple[int, ...] = (1, 2, 3)
@@ -54,6 +58,9 @@ class NanoSpec:
     sft_learning_rate: float = 3e-3
 
     def digest(self) -> str:
+        """16 hex digits of the spec's SHA-256 (with the kit version): the suffix of the kit's cache folder, unique per
+        spec.
+        """
         blob = json.dumps({"kit_version": KIT_VERSION, **dataclasses.asdict(self)}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -84,11 +91,17 @@ def is_built(uri: str) -> bool:
 
 
 def kit_dir(name: str) -> Path:
+    """The cache folder of a kit (`<cache root>/nano/<name>-<digest>`) where its data, tokenizer and models live; where
+    `nano://` names resolve.
+    """
     spec = get_spec(name)
     return cache_root() / "nano" / f"{name}-{spec.digest()}"
 
 
 def get_spec(name: str) -> NanoSpec:
+    """The spec of a named kit (`math`, `code`), or a ConfigError naming the known kits: the one place a `nano://` kit
+    name is checked.
+    """
     from open_r1.core.errors import ConfigError
 
     if name not in NANO_KITS:

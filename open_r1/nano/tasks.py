@@ -55,12 +55,16 @@ LEVELS: dict[int, tuple[int, int, int]] = {
 
 @dataclass(frozen=True)
 class Problem:
+    """One nano arithmetic problem: integer operands joined by + and -, evaluated left to right, at a difficulty
+    `level` (more and larger operands).
+    """
     operands: tuple[int, ...]
     operators: tuple[str, ...]  # len(operators) == len(operands) - 1, each "+" or "-"
     level: int
 
     @property
     def question(self) -> str:
+        """The problem as the prompt states it, e.g. `Compute 12 - 7 + 3.`"""
         parts = [str(self.operands[0])]
         for op, value in zip(self.operators, self.operands[1:], strict=True):
             parts += [op, str(value)]
@@ -81,6 +85,9 @@ class Problem:
 
 
 def make_problem(rng: random.Random, level: int) -> Problem:
+    """A random problem of `level`: the operand count and range come from LEVELS, the operators are + or - at random,
+    all drawn from `rng` so a seed fixes the split.
+    """
     lo, hi, top = LEVELS[level]
     count = rng.randint(lo, hi)
     operands = tuple(rng.randint(0, top) for _ in range(count))
@@ -95,9 +102,15 @@ class Teacher:
     sign_slip: float = 0.0
 
     def think(self, problem: Problem) -> str:
+        """The teacher's reasoning for a problem: one line per operation (`12 - 7 = 5`), the content of the think
+        block.
+        """
         return "\n".join(f"{a} {op} {b} = {r}" for a, op, b, r in problem.steps())
 
     def trace(self, problem: Problem, rng: random.Random) -> str:
+        """The teacher's full completion in the R1 layout (think block, then answer); with probability `sign_slip` a
+        negative answer loses its minus sign, the imperfection distillation copies and a verifiable reward removes.
+        """
         answer = problem.answer
         written = answer
         # Draw the slip for every problem (not only negative ones) so that the random stream, and therefore the

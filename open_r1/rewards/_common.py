@@ -65,6 +65,9 @@ def _content_text(content: Any) -> str:
 
 
 def completion_texts(completions: Sequence[Any]) -> list[str]:
+    """The plain text of every completion, whatever shape TRL passed (strings, or conversational message lists), in
+    order: what every reward scores.
+    """
     return [completion_text(c) for c in completions]
 
 
@@ -126,6 +129,9 @@ class Reward:
         return self.score(texts, kwargs)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:  # pragma: no cover - abstract
+        """The reward's rule: one value per completion text (None means "no signal", which TRL leaves out of the sum),
+        given the dataset columns in `kwargs`. Every subclass implements it; `__call__` adapts TRL's call to it.
+        """
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -133,4 +139,7 @@ class Reward:
         return f"{type(self).__name__}({params})"
 
     def params(self) -> dict[str, Any]:
+        """The reward's parameters as set (its public attributes): what `open-r1 rewards list`, the reward's repr and
+        the run card show, so a run records exactly which rule scored it.
+        """
         return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "__name__"}

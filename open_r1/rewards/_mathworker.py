@@ -279,6 +279,10 @@ def _set_parent_death_signal() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The worker process's entry point: read (gold, prediction) jobs from the parent's pipe, verify each with
+    math-verify under a memory cap, answer with a verdict. It dies with its parent (parent-death signal), so a
+    killed trainer leaves no orphan workers.
+    """
     from multiprocessing.connection import Connection
 
     argv = sys.argv[1:] if argv is None else argv

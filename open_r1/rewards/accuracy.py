@@ -78,10 +78,17 @@ class AccuracyReward(Reward):
         self.verifier.warmup(wait=wait)
 
     def verdicts(self, texts: list[str], kwargs: dict[str, Any]) -> list[Verdict]:
+        """One math-verify verdict per completion against the `solution` column (score, status, what was parsed): the
+        details `score` reduces to numbers, kept for logging and for callers that want the parse.
+        """
         golds = column(kwargs, "solution", len(texts), reward=self.name)
         return self.verifier.check([("" if g is None else str(g)) for g in golds], texts)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """1.0 when the completion's answer equals the gold solution, 0.0 when not, None when the gold cannot be parsed
+        (no signal rather than a false 0); logs the parsed answers and the no-signal fraction when the trainer
+        passes its logging hooks.
+        """
         verdicts = self.verdicts(texts, kwargs)
         log_extra, log_metric = kwargs.get("log_extra"), kwargs.get("log_metric")
         if callable(log_extra):

@@ -89,6 +89,9 @@ class ExecutionReward(Reward):
         self._impl: Callable[..., list[float | None]] | None = load_backend(backend_module, name, params)
 
     def params(self) -> dict[str, Any]:
+        """The parameters this execution reward was built with (provider, parallelism, limits), as recorded in the run
+        card and shown by `open-r1 rewards list`.
+        """
         return dict(self._params)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -108,6 +111,9 @@ class ExecutionReward(Reward):
         return [None if r is None else float(r) for r in rewards]
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """The shared Reward interface for execution rewards: runs the completions' programs through the backend
+        exactly as a TRL call would (`__call__`), so tests and tools can score texts directly.
+        """
         return self(texts, **kwargs)
 
 

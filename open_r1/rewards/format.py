@@ -89,6 +89,9 @@ class FormatReward(Reward):
         self.prefill_think = _check_prefill(prefill_think, self.name)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """1.0 for a completion in the strict R1 layout (`match_strict_format`: one think block, then one answer block,
+        nothing around them), else 0.0; the same rule the held-out evaluation counts as "format".
+        """
         return [1.0 if match_strict_format(text, self.prefill_think) else 0.0 for text in texts]
 
 
@@ -113,6 +116,9 @@ class TagCountReward(Reward):
         self.prefill_think = _check_prefill(prefill_think, self.name)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """0.25 per R1 tag found exactly once with its newlines (think open, think close, answer open, answer close),
+        so a policy earns partial credit on its way to the strict format.
+        """
         rewards: list[float | None] = []
         for text in texts:
             if self.prefill_think:
@@ -154,6 +160,9 @@ class ReasoningStepsReward(Reward):
         self.steps = steps
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """min(1, step markers / `steps`) per completion: rewards visible step-by-step reasoning ("Step 1:", numbered
+        or bulleted lines, "First," ...) up to the target count.
+        """
         return [min(1.0, len(_STEP_RE.findall(text)) / self.steps) for text in texts]
 
 
@@ -213,6 +222,9 @@ class CodeFormatReward(Reward):
         self.prefill_think = _check_prefill(prefill_think, self.name)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """1.0 when the completion has the R1 layout and its answer holds one fenced block in the expected language
+        (the row's `language` column, or `verification_info`'s, else the reward's default), else 0.0.
+        """
         languages = column(kwargs, "language", len(texts), reward=self.name, required=False)
         if languages is None:  # open-r1's code datasets keep the language inside `verification_info`
             infos = column(kwargs, "verification_info", len(texts), reward=self.name, required=False)

@@ -129,6 +129,10 @@ class LengthReward(_CorrectnessMixin, Reward):
         self.group_by, self.timeout_s, self.workers = group_by, float(timeout_s), int(workers)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """Kimi 1.5's length reward: within each prompt's group, lengths are scaled to [-0.5, 0.5] (shortest best); a
+        wrong answer's reward is capped at 0, so brevity never pays for being wrong. None where correctness is
+        unknown.
+        """
         correct = self.correctness(texts, kwargs, self.name)
         lengths = completion_lengths(texts, kwargs, self.unit, self.name)
         prompts = kwargs.get("prompts")
@@ -206,6 +210,9 @@ class CosineScaledReward(_CorrectnessMixin, Reward):
         return lo + 0.5 * (hi - lo) * (1.0 + cosine)
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """The cosine length-scaled reward per completion: correct answers earn more when shorter, wrong answers lose
+        less when longer (the cosine schedule of `value`); None where correctness is unknown.
+        """
         correct = self.correctness(texts, kwargs, self.name)
         lengths = completion_lengths(texts, kwargs, self.unit, self.name)
         return [None if c is None else self.value(n, c == 1.0) for c, n in zip(correct, lengths, strict=True)]
@@ -242,6 +249,9 @@ class SoftOverlongPunishment(Reward):
         self.max_completion_len, self.soft_punish_cache = max_completion_len, soft_punish_cache
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """DAPO's soft overlong punishment per completion token count: 0 up to `max_completion_len -
+        soft_punish_cache`, then a linear ramp to -1 at the limit, -1 beyond it.
+        """
         limit, cache = self.max_completion_len, self.soft_punish_cache
         rewards: list[float | None] = []
         for length in completion_lengths(texts, kwargs, "tokens", self.name):

@@ -95,4 +95,7 @@ class RepetitionPenaltyReward(Reward):
         self.ngram_size, self.max_penalty, self.language = ngram_size, float(max_penalty), language
 
     def score(self, texts: list[str], kwargs: dict[str, Any]) -> list[float | None]:
+        """The n-gram repetition penalty of each completion, between `max_penalty` (every n-gram repeated) and 0 (none
+        repeated): discourages the degenerate loops long-CoT RL can drift into.
+        """
         return [repetition_penalty(t, self.ngram_size, self.max_penalty, self.language) for t in texts]

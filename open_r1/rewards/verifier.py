@@ -97,6 +97,11 @@ def exact_rational(text: str, lead_in: bool = True, wrappers: bool = True) -> Fr
 
 
 class Verdict(NamedTuple):
+    """The outcome of one verification: `score` (1.0 correct, 0.0 wrong, None no signal), `status` (ok, bad_gold,
+    timeout, error, crash), which text was parsed (`mode`: the answer block or the full completion) and what
+    math-verify extracted from it.
+    """
+
     score: float | None  # 1.0 correct, 0.0 wrong, None no signal
     status: str  # ok | bad_gold | timeout | error | crash
     mode: str  # answer | full
@@ -356,6 +361,9 @@ _VERIFIERS: dict[tuple[float, int], MathVerifier] = {}
 
 
 def shared_verifier(timeout_s: float = 5.0, workers: int = 0) -> MathVerifier:
+    """One MathVerifier per (timeout, workers) setting for the whole process: rewards and held-out scoring share its
+    worker pool instead of each starting its own processes.
+    """
     key = (float(timeout_s), int(workers))
     if key not in _VERIFIERS:
         _VERIFIERS[key] = MathVerifier(timeout_s, workers)

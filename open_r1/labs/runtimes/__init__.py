@@ -35,6 +35,10 @@ RUNTIME_MODULES = {
 
 def launch(runtime: str, lab: Any, profile: str, overrides: list[str], run_dir: Path, options: dict[str, Any],
            dry_run: bool = False) -> tuple[list[str], int]:
+    """Run a lab profile through the named runtime (native, docker, podman, apptainer, slurm): import its module and
+    call its `launch`, which returns the command it ran and the exit code. A runtime whose module is missing fails
+    with a ConfigError that names the issue tracking it.
+    """
     module_name, issue = RUNTIME_MODULES[runtime]
     try:
         module = importlib.import_module(module_name)

@@ -107,6 +107,9 @@ def inner_args(lab: Any, profile: str, overrides: list[str]) -> list[str]:
 
 
 def wants_gpus(lab: Any, profile: str) -> bool:
+    """Whether the lab profile asks for GPUs (its resources name at least one): decides whether the container gets the
+    engine's GPU flags.
+    """
     return lab.profile(profile).resources.gpus > 0
 
 
@@ -200,6 +203,10 @@ def launch(
     options: dict[str, Any],
     dry_run: bool = False,
 ) -> tuple[list[str], int]:
+    """Run a lab in its image with docker, podman or apptainer: check the engine is installed and the image is here or
+    pullable (resolving its digest for the run card), build the command, create the host folders it mounts, run it.
+    Returns the command and its exit code; with `dry_run`, the command only.
+    """
     from shutil import which
 
     if not dry_run and which(runtime) is None:
