@@ -72,6 +72,10 @@ class Chunk:
 
 @dataclass
 class SourceModel:
+    """Everything an annotated page needs from one file: its language and text, the summary and four parts (or a
+    non-Python file's header), the (note, code) rows, and the symbols and line anchors a code reference may name.
+    """
+
     path: str  # relative to the repository
     language: str
     text: str
@@ -104,6 +108,9 @@ class SourceModel:
 
 
 def language_of(path: str) -> str:
+    """The file's language for highlighting and for how its notes are read: python, yaml, bash, docker, singularity,
+    just, toml, jinja-bash (the SLURM templates), else text.
+    """
     name = Path(path).name
     suffix = Path(path).suffix
     if suffix == ".py":
@@ -572,6 +579,9 @@ def _comment_raw(block: list[str]) -> str:
 
 
 def load_source(path: str, root: Path = REPO) -> SourceModel:
+    """Read one repository file and cut it into a SourceModel: Python through `ast` and `tokenize`, every other
+    language through its comments.
+    """
     text = (root / path).read_text(encoding="utf-8")
     language = language_of(path)
     if language == "python":
@@ -593,6 +603,9 @@ def highlighted_lines(model: SourceModel) -> list[str]:
 
 
 def code_html(model: SourceModel, chunk: Chunk, rendered: list[str]) -> str:
+    """The code column of one row as highlighted HTML: one span per source line with a stable `L-<n>` anchor, line
+    numbers drawn by CSS so copying the code copies no numbers, gaps marked where notes were taken out.
+    """
     rows = []
     previous = None
     for number in chunk.lines:
@@ -608,6 +621,9 @@ def code_html(model: SourceModel, chunk: Chunk, rendered: list[str]) -> str:
 
 
 def heading_id(symbol: str, taken: set[str]) -> str:
+    """A unique, Markdown-safe HTML id for a symbol's heading (`FormatReward.__init__` → `FormatReward-init`), recorded
+    in `taken` so two symbols never share one.
+    """
     # `__` would be read as bold before attr_list sees the id: FormatReward.__init__ -> FormatReward-init
     base = re.sub(r"_{2,}", "", re.sub(r"[^\w-]", "-", symbol)).strip("-") or "symbol"
     ident = base if base not in taken else f"sym-{base}"
@@ -616,4 +632,5 @@ def heading_id(symbol: str, taken: set[str]) -> str:
 
 
 def escape(text: str) -> str:
+    """Text made safe for an HTML attribute or element (quotes included)."""
     return html.escape(text, quote=True)

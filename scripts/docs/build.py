@@ -41,6 +41,9 @@ DEFAULT_SITE = ROOT / "docs" / "site"
 
 
 def mkdocs_env(notebooks: Path) -> dict[str, str]:
+    """The environment mkdocs runs in: the executed notebooks' folder for the hooks, the hubs offline, the project on
+    PYTHONPATH.
+    """
     env = dict(os.environ)
     env.update(
         OPEN_R1_DOCS_NOTEBOOKS=str(notebooks),
@@ -53,12 +56,16 @@ def mkdocs_env(notebooks: Path) -> dict[str, str]:
 
 
 def execute_tutorials(notebooks: Path = tut.DEFAULT_OUT) -> bool:
+    """Execute the tutorials whose source or package changed into `notebooks`; False when one failed."""
     print(f"tutorials → {notebooks}")
     results = tut.execute_all(notebooks)
     return not any(r.error for r in results)
 
 
 def build(site_dir: Path = DEFAULT_SITE, execute: bool = True, notebooks: Path = tut.DEFAULT_OUT) -> float:
+    """Build the site into `site_dir` with `mkdocs build --strict`, executing changed tutorials first unless `execute`
+    is False (then the existing up-to-date notebooks are used); returns the mkdocs time.
+    """
     if execute and not execute_tutorials(notebooks):
         raise SystemExit("a tutorial failed (see above): the site is not built")
     started = time.time()
@@ -70,6 +77,9 @@ def build(site_dir: Path = DEFAULT_SITE, execute: bool = True, notebooks: Path =
 
 
 def serve(addr: str = "127.0.0.1:8000", execute: bool = True, notebooks: Path = tut.DEFAULT_OUT) -> int:
+    """Serve the site with live reload at `addr` (`just docs`); a failing tutorial is shown from its source instead of
+    stopping the server.
+    """
     if execute and not execute_tutorials(notebooks):
         print("warning: a tutorial failed; its page shows the source without outputs", file=sys.stderr)
     cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(ROOT / "mkdocs.yml"), "-a", addr]
@@ -77,6 +87,9 @@ def serve(addr: str = "127.0.0.1:8000", execute: bool = True, notebooks: Path = 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line of `python -m scripts.docs.build`: build (default) or `--serve`, with the site folder, the
+    notebooks folder and `--no-execute`.
+    """
     parser = argparse.ArgumentParser(prog="python -m scripts.docs.build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--serve", action="store_true", help="serve with live reload instead of building")
     parser.add_argument("--addr", default="127.0.0.1:8000", help="address for --serve")

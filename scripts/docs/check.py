@@ -44,6 +44,9 @@ _GENERATED = ("docs/site", "open_r1/bundled/", "build/")
 
 
 def check_manifest(site: Site) -> list[str]:
+    """Problems with the manifest: fewer than 50 files, a listed file that does not exist, a page missing one of its
+    four parts, a page with no code.
+    """
     problems = []
     if len(site.entries) < MIN_FILES:
         problems.append(f"docs/key_files.yaml lists {len(site.entries)} files; at least {MIN_FILES} are required")
@@ -103,6 +106,9 @@ def reference_sources(root: Path = REPO) -> dict[str, str]:
 
 
 def check_references(site: Site, extra: dict[str, str] | None = None) -> list[str]:
+    """Every `[[path:symbol]]` written in the hand-written pages, the tutorials and the manifest (and in `extra` texts,
+    such as generated pages) that does not resolve, with the reason.
+    """
     problems = []
     texts = {**reference_sources(site.root), **(extra or {})}
     for name, text in texts.items():
@@ -148,6 +154,9 @@ def _parse(path: Path) -> _Links:
 
 
 def check_links(site_dir: Path) -> list[str]:
+    """Every internal href/src of the built HTML that points to a missing file, or to an id the target page does not
+    have.
+    """
     site_dir = site_dir.resolve()
     pages = {p: _parse(p) for p in site_dir.rglob("*.html")}
     problems = []
@@ -176,6 +185,7 @@ def check_links(site_dir: Path) -> list[str]:
 
 
 def check_offline(site_dir: Path) -> list[str]:
+    """Every page or stylesheet of the built site that would load a script, stylesheet, image or font from the network."""
     problems = []
     for page in site_dir.rglob("*.html"):
         for asset in _parse(page).external_assets:
@@ -187,6 +197,9 @@ def check_offline(site_dir: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every check (manifest, mentioned paths, code references, citations, diagram freshness; with a site folder
+    also links and offline assets), print the problems, exit 1 if there is one.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     site = Site(REPO)
     problems = check_manifest(site) + check_mentions(site) + check_references(site) + citations.check(REPO)

@@ -86,6 +86,9 @@ class Citation:
 
 
 def load_papers(root: Path = REPO) -> list[Paper]:
+    """The pinned papers of docs/papers.yaml in file order; a ValueError naming the entry when an arXiv id has no
+    version.
+    """
     raw = yaml.safe_load((root / PAPERS_FILE).read_text(encoding="utf-8"))
     papers = []
     for item in raw["papers"]:
@@ -108,6 +111,9 @@ def load_papers(root: Path = REPO) -> list[Paper]:
 
 
 def scanned_files(root: Path = REPO) -> list[str]:
+    """The repository files that may cite a paper section (code, templates, recipes, manifests, images, hand-written
+    docs; tests excluded, they cite wrong sections on purpose), as git knows them.
+    """
     try:
         out = subprocess.run(
             ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=True
@@ -173,6 +179,7 @@ def scan_text(path: str, text: str, papers: list[Paper]) -> list[Citation]:
 
 
 def scan(root: Path = REPO, papers: list[Paper] | None = None) -> list[Citation]:
+    """Every section reference of every scanned file, attributed to its paper (scan_text per file)."""
     papers = papers if papers is not None else load_papers(root)
     out: list[Citation] = []
     for path in scanned_files(root):
@@ -209,6 +216,9 @@ def check(root: Path = REPO, citations: list[Citation] | None = None) -> list[st
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print every citation with its section title (or only the problems with `--quiet`) and a count; exit 1 when there
+    is a problem.
+    """
     parser = argparse.ArgumentParser(prog="python -m scripts.docs.citations", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quiet", action="store_true", help="print problems only")
     args = parser.parse_args(argv)

@@ -474,6 +474,9 @@ def stale(root: Path = REPO) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write every diagram's SVG into docs/pages/assets/diagrams, or with `--check` only report the stale ones (exit
+    1).
+    """
     parser = argparse.ArgumentParser(prog="python -m scripts.docs.diagrams", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only check that the checked-in SVGs are up to date")
     args = parser.parse_args(argv)

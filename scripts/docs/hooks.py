@@ -39,10 +39,12 @@ _state: dict = {}
 
 
 def notebooks_dir() -> Path:
+    """Where the executed tutorial notebooks are read from: $OPEN_R1_DOCS_NOTEBOOKS, else build/docs/notebooks."""
     return Path(os.environ.get("OPEN_R1_DOCS_NOTEBOOKS") or ROOT / "build" / "docs" / "notebooks")
 
 
 def on_config(config, **kwargs):
+    """mkdocs hook, first: build the Site and the tutorial list once, and set the navigation from them."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     site = Site(ROOT)
     tutorials = tut.discover(ROOT)
@@ -52,6 +54,10 @@ def on_config(config, **kwargs):
 
 
 def on_files(files, config, **kwargs):
+    """mkdocs hook: add every generated page (annotated code, labs, reference, paper map, bibliography) and each
+    tutorial's page, notebook and script to the build; unresolved references in tutorials are logged as warnings,
+    which fail a strict build.
+    """
     site: Site = _state["site"]
     for uri, text in site.pages().items():
         files.append(File.generated(config, uri, content=text))
@@ -77,6 +83,9 @@ def on_files(files, config, **kwargs):
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
+    """mkdocs hook, per page: turn `[[path:symbol]]` code references into relative links; one that does not resolve is
+    a warning (a failure under --strict).
+    """
     text, errors = _state["site"].resolve_refs(markdown, page.file.src_uri)
     for error in errors:
         log.warning(f"{page.file.src_uri}: {error}")

@@ -84,6 +84,7 @@ def docs_closure(lock_text: str, extra: str = "docs", pyproject: Path = ROOT / "
 
 
 def installed() -> set[str]:
+    """The canonical names of the distributions installed in this interpreter's environment."""
     return {_canonical(d.metadata["Name"]) for d in metadata.distributions() if d.metadata["Name"]}
 
 
@@ -96,6 +97,9 @@ def missing_requirements(lock_text: str) -> str:
 
 
 def build(site: Path) -> None:
+    """Build the site into `site` from this checkout, strict, without executing tutorials (an image build has no nano
+    models to run them on): the docs stage's last step.
+    """
     sys.path.insert(0, str(ROOT))
     from scripts.docs import build as docs_build
 
@@ -104,6 +108,9 @@ def build(site: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`missing LOCK` prints the hashed requirements to install, `build SITE` builds the site; anything else prints the
+    usage.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 2 and argv[0] == "missing":
         sys.stdout.write(missing_requirements(Path(argv[1]).read_text(encoding="utf-8")))

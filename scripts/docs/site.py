@@ -66,6 +66,10 @@ PAPERS: dict[str, dict[str, Any]] = {
 
 @dataclass
 class Entry:
+    """One file of the key-files manifest: its path, priority and group, and the page URI and module name derived from
+    the path.
+    """
+
     path: str
     priority: str
     group: str
@@ -80,12 +84,18 @@ class Entry:
 
 
 def page_uri(path: str) -> str:
+    """The annotated page of a repository file (`annotated/<path>.md`); dot-folders become `_name`, since mkdocs hides
+    dot-folders.
+    """
     # dot-folders (.ci) are hidden from mkdocs: they become _ci
     parts = ["_" + p[1:] if p.startswith(".") else p for p in path.split("/")]
     return "annotated/" + "/".join(parts) + ".md"
 
 
 def module_name(path: str) -> str | None:
+    """The dotted module of a file of the `open_r1` package (`open_r1/train/grpo.py` → `open_r1.train.grpo`), else
+    None: how pages link `open_r1.x.y` mentions.
+    """
     if not path.endswith(".py") or not path.startswith("open_r1/"):
         return None
     name = path[:-3].replace("/", ".")
@@ -93,6 +103,9 @@ def module_name(path: str) -> str | None:
 
 
 def rel_link(from_uri: str, to_uri: str, anchor: str | None = None) -> str:
+    """A link from one page to another (and an optional anchor), relative, so the site works from any folder, server or
+    file://.
+    """
     link = posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
     return link + (f"#{anchor}" if anchor else "")
 
@@ -109,6 +122,10 @@ def md_escape_cell(text: str) -> str:
 
 
 class ManifestError(ValueError):
+    """docs/key_files.yaml is malformed (no path, a path listed twice, a bad priority, notes that belong in the file):
+    the message names the group and entry.
+    """
+
     pass
 
 
@@ -222,9 +239,11 @@ class ImportGraph:
         return None
 
     def callees(self, path: str) -> list[str]:
+        """The `open_r1` modules a repository file imports, sorted: the "Imports" row of its page."""
         return sorted(self.imports.get(path, ()))
 
     def callers(self, module: str) -> list[str]:
+        """The repository files that import `module`, sorted: the "Imported by" and "Tested by" rows of its page."""
         return sorted(p for p, mods in self.imports.items() if module in mods)
 
 
@@ -233,6 +252,10 @@ class ImportGraph:
 
 
 class Site:
+    """The whole generated site, computed from one checkout: the manifest, each file's model, the import graph, the
+    labs, the citations; `pages()` returns every generated page and `resolve()` every code reference.
+    """
+
     def __init__(self, root: Path = REPO, notebooks: Path | None = None):
         self.root = root
         self.entries, self.groups = load_manifest(root)
@@ -245,14 +268,19 @@ class Site:
 
     @functools.cached_property
     def files(self) -> list[str]:
+        """The repository's files as git knows them (tracked, or untracked and not ignored), computed once per build."""
         return repo_files(self.root)
 
     @functools.cached_property
     def graph(self) -> ImportGraph:
+        """The import graph of the repository's Python files, computed once per build."""
         return ImportGraph(self.root, self.files)
 
     @functools.cache  # noqa: B019  (one Site per build; the cache dies with it)
     def model(self, path: str) -> SourceModel:
+        """The SourceModel of a manifest file with the heading id of each symbol on its page, computed once per file
+        and build.
+        """
         model = load_source(path, self.root)
         taken = set(RESERVED_IDS)
         for chunk in model.chunks:
@@ -306,6 +334,7 @@ class Site:
         return out
 
     def missing_parts(self, entry: Entry) -> list[str]:
+        """The titles of the four parts an entry's page lacks (empty when complete): what the manifest check reports."""
         parts = self.parts(entry)
         return [PART_TITLES[k] for k in PARTS if not parts.get(k, "").strip()]
 
@@ -416,6 +445,9 @@ class Site:
     # -- annotated pages -----------------------------------------------------------------------------------------
 
     def annotated_page(self, entry: Entry) -> str:
+        """A file's annotated page: title, priority and size, its summary, the four parts (with the proximal data flow
+        computed from the repository), then every (note, code) row, notes auto-linked to other pages.
+        """
         model = self.model(entry.path)
         uri = entry.uri
         parts = self.parts(entry)
@@ -489,6 +521,9 @@ class Site:
         return out + [""]
 
     def annotated_index(self) -> str:
+        """The "Annotated code" index: every group of the manifest with its files, priorities and one-sentence
+        summaries, in reading order.
+        """
         uri = "annotated/index.md"
         counts = {p: sum(1 for e in self.entries if e.priority == p) for p in PRIORITIES}
         out = [
@@ -525,11 +560,15 @@ class Site:
 
     @functools.cached_property
     def labs(self) -> list[Any]:
+        """Every lab manifest (labs/*/lab.yaml) loaded and validated through open_r1.labs.manifest, once per build."""
         from open_r1.labs.manifest import list_labs, load_lab
 
         return [load_lab(name) for name in list_labs()]
 
     def lab_page(self, lab: Any) -> str:
+        """A lab's page from its lab.yaml: what it reproduces, how to run it, each profile's recipe, launcher,
+        resources and expected result, and the lab's README.
+        """
         uri = f"labs/{lab.name}.md"
         repro = _as_dict(lab.reproduces)
         lab_yaml = f"labs/{lab.name}/lab.yaml"
@@ -591,6 +630,7 @@ class Site:
         return "\n".join(out)
 
     def labs_index(self) -> str:
+        """The Labs index: one row per lab with its stage, status and what its nano profile shows."""
         out = [
             "# Labs",
             "",
@@ -610,6 +650,9 @@ class Site:
     # -- reference -----------------------------------------------------------------------------------------------
 
     def cli_reference(self) -> str:
+        """The command-line reference: every `open-r1` command's `--help`, captured from the real parser at a fixed
+        width.
+        """
         os.environ["COLUMNS"] = "110"  # argparse wraps help to the terminal width: fix it for a stable page
         from open_r1.cli import build_parser
 
@@ -661,6 +704,10 @@ class Site:
         return out
 
     def config_reference(self) -> str:
+        """The configuration reference: every field of ScriptArguments and its mixture types, and the fields of TRL's
+        configs (and the project's pydantic configs) that at least one lab recipe sets, with defaults, help and the
+        recipes that set them.
+        """
         from trl import GRPOConfig, ModelConfig, SFTConfig
 
         from open_r1.core.configs import DatasetSpec, MixtureSpec, ScriptArguments
@@ -738,6 +785,9 @@ class Site:
         return "\n".join(out)
 
     def rewards_reference(self) -> str:
+        """The rewards reference: every reward of the registry with what it measures, its range, the columns it reads,
+        the code that implements it and its parameters.
+        """
         from open_r1.rewards import list_rewards
 
         uri = "reference/rewards.md"
@@ -792,6 +842,7 @@ class Site:
         return None
 
     def labs_reference(self) -> str:
+        """The lab table: every lab's stage, status, entrypoint, profiles (launcher, GPUs, nodes) and image."""
         out = [
             "# Lab table",
             "",
@@ -839,6 +890,9 @@ class Site:
         return rows
 
     def paper_map(self) -> str:
+        """The paper map: for each paper the labs reproduce, every section the code cites, once, with its title in the
+        pinned version and every file citing it; other cited papers after them.
+        """
         uri = "paper-map.md"
         papers = citations.load_papers(self.root)
         out = [
@@ -880,6 +934,9 @@ class Site:
         return "\n".join(out)
 
     def bibliography(self) -> str:
+        """The Bibliography page from docs/papers.yaml: every paper with its pinned arXiv version and, per section the
+        project refers to, its title and how many references it has.
+        """
         uri = "reference/bibliography.md"
         papers = citations.load_papers(self.root)
         counts: dict[tuple[str, str], int] = {}
@@ -929,6 +986,9 @@ class Site:
     # -- navigation and pages ------------------------------------------------------------------------------------
 
     def nav(self, tutorials: list[tuple[str, str]]) -> list[Any]:
+        """The site's navigation: the hand-written pages, the labs, the annotated files by group, the tutorials in
+        order, the reference and the paper map.
+        """
         annotated: list[Any] = [{"Overview": "annotated/index.md"}]
         for group in self.groups:
             annotated.append({group["name"]: [{e.path: e.uri} for e in self.entries if e.group == group["name"]]})
@@ -958,6 +1018,9 @@ class Site:
         ]
 
     def pages(self) -> dict[str, str]:
+        """Every generated page as `src_uri → Markdown`: what the mkdocs hook adds to the build (and what the tests
+        check without building).
+        """
         pages = {"annotated/index.md": self.annotated_index(), "labs/index.md": self.labs_index()}
         for entry in self.entries:
             pages[entry.uri] = self.annotated_page(entry)

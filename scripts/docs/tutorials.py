@@ -71,6 +71,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 @dataclass(frozen=True)
 class Tutorial:
+    """One tutorial: its jupytext source (docs/tutorials/NN_name.py) and the names derived from it — the file stem, the
+    page slug and URI, the title.
+    """
+
     source: Path
 
     @property
@@ -87,6 +91,7 @@ class Tutorial:
 
     @property
     def title(self) -> str:
+        """The tutorial's title: the first Markdown heading of its source (`# # Title`), else its file stem."""
         for line in self.source.read_text(encoding="utf-8").splitlines():
             match = re.match(r"^#\s+#\s+(.+)$", line)
             if match:
@@ -95,10 +100,14 @@ class Tutorial:
 
 
 def discover(root: Path = REPO) -> list[Tutorial]:
+    """Every tutorial under docs/tutorials/, in file-name order (`NN_*.py`): the order of the series on the site."""
     return [Tutorial(p) for p in sorted((root / "docs" / "tutorials").glob("[0-9][0-9]_*.py"))]
 
 
 def has_cuda() -> bool:
+    """Whether torch sees a CUDA device here: decides whether cells tagged as GPU-only run or are skipped (and counted)
+    during execution.
+    """
     try:
         import torch
 
@@ -108,6 +117,9 @@ def has_cuda() -> bool:
 
 
 def source_key(tutorial: Tutorial) -> str:
+    """A hash of the tutorial's source: with the package hash, it says whether an executed notebook still belongs to
+    this source.
+    """
     return hashlib.sha256(tutorial.source.read_bytes()).hexdigest()[:20]
 
 
@@ -126,6 +138,9 @@ def cache_key(tutorial: Tutorial, root: Path = REPO) -> str:
 
 
 def read(tutorial: Tutorial):
+    """The tutorial as a notebook (jupytext percent format → nbformat), with a Python 3 kernelspec so any Jupyter
+    client can execute it.
+    """
     import jupytext
 
     nb = jupytext.read(tutorial.source, fmt="py:percent")
@@ -134,6 +149,7 @@ def read(tutorial: Tutorial):
 
 
 def tags(cell) -> set[str]:
+    """The cell's tags (jupytext `tags=[...]`): how cells are marked GPU-only, hidden, or exercise solutions."""
     return set(cell.get("metadata", {}).get("tags", []))
 
 
@@ -143,6 +159,10 @@ def tags(cell) -> set[str]:
 
 @dataclass
 class Execution:
+    """The outcome of executing one tutorial: the executed notebook's path, wall and CPU seconds, how many GPU-only
+    cells were skipped, and the error of the failing cell if one failed.
+    """
+
     tutorial: Tutorial
     path: Path  # the executed notebook
     seconds: float
@@ -241,6 +261,9 @@ def execute(
 
 
 def cell_seconds(cell) -> float | None:
+    """How long a cell took, from the execution timestamps nbclient records in its metadata; None when it was not
+    timed.
+    """
     timing = cell.get("metadata", {}).get("execution", {})
     start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
     if not start or not end:
@@ -341,6 +364,10 @@ def _outputs(cell, slug: str, index: int, files: dict[str, str | bytes]) -> list
 
 
 def render_page(tutorial: Tutorial, nb, files: dict[str, str | bytes]) -> str:
+    """The tutorial's page as Markdown: its cells in order (Markdown as is, code with its outputs from the executed
+    notebook, or the source with a banner saying it was not executed), `[[path:symbol]]` references left for the
+    hook to resolve, and download links for the notebook and the script in `files`.
+    """
     meta = nb.metadata.get("open_r1", {}) if nb is not None else {}
     source_nb = nb if nb is not None else read(tutorial)
     slug = tutorial.slug
@@ -479,6 +506,9 @@ def render(tutorial: Tutorial, nb, resolve: Callable[[str], str]) -> dict[str, s
 def execute_all(
     out_dir: Path = DEFAULT_OUT, only: str | None = None, force: bool = False, echo: Callable[[str], None] = print
 ) -> list[Execution]:
+    """Execute every tutorial (or those whose file name contains `only`) whose executed notebook is missing or stale,
+    in fresh kernels, into `out_dir`; returns one Execution per tutorial run.
+    """
     results = []
     for tutorial in discover():
         if only and only not in tutorial.stem:
@@ -497,6 +527,7 @@ def execute_all(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: `execute` runs the tutorials that changed (or `--force`, `--only NN`), `list` prints them."""
     parser = argparse.ArgumentParser(prog="python -m scripts.docs.tutorials")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="execute the tutorials whose source or package changed")
