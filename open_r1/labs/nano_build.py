@@ -28,11 +28,14 @@ DATA FLOW
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,15 +111,11 @@ def make_init(kit: str, sft_rows: list[dict], dest: Path) -> tuple[Any, Any]:
 
 
 def build(name: str, force: bool = False, quiet: bool = False) -> Path:
+    """Build nano://<name> into the cache (tokenizer, seeded Qwen2, distillation SFT, held-out card) unless it is
+    there; concurrent callers build it once (see `build_lock`)."""
     from rich.console import Console
-    from transformers import set_seed
-    from trl import ModelConfig, SFTConfig
 
-    from open_r1.core.configs import ScriptArguments, training_field
-    from open_r1.eval.heldout import evaluate_model
-    from open_r1.nano.datasets import materialize, rows_for
     from open_r1.train.common import quiet_transformers
-    from open_r1.train.sft import train_sft
 
     quiet_transformers()
     console = Console(stderr=True, quiet=quiet)
@@ -125,9 +124,38 @@ def build(name: str, force: bool = False, quiet: bool = False) -> Path:
     final = root / MODEL_SUBDIR
     if final.exists() and not force and (final / "nano_card.json").exists():
         return final
+    root.mkdir(parents=True, exist_ok=True)
+    # One build per kit at a time: processes that ask together (the ranks of a job, parallel test sessions, a lab
+    # started twice) wait for the first one and then find its model, instead of each training their own copy.
+    with build_lock(root):
+        if final.exists() and not force and (final / "nano_card.json").exists():
+            return final
+        return _build_unlocked(name, spec, root, final, console)
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock (flock) on `folder/.build.lock`, held while the block runs; released on exit,
+    also when the process dies, so a killed build never blocks the next one."""
+    with open(folder / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_unlocked(name: str, spec: Any, root: Path, final: Path, console: Any) -> Path:
+    from transformers import set_seed
+    from trl import ModelConfig, SFTConfig
+
+    from open_r1.core.configs import ScriptArguments, training_field
+    from open_r1.eval.heldout import evaluate_model
+    from open_r1.nano.datasets import materialize, rows_for
+    from open_r1.train.sft import train_sft
+
     started = time.time()
     console.print(f"[bold]nano build[/] nano://{name} → {final} (first use: tokenizer, model, distillation SFT)")
-    root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
     try:
         set_seed(spec.seed)
