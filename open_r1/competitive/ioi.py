@@ -4,12 +4,12 @@ WHAT
     * `IOIProblem` -- statement, subtasks (name, points, test names or glob patterns), tests (input + reference
       answer), time and memory limits, task type (`Batch` or `Communication`), grader / stub / header files,
       checker, for Communication a manager, and the submission languages it accepts (`languages`, see
-      LANGUAGES below). `IOIProblem.load(folder)` reads the folder format of
+      "Languages" under WHY). `IOIProblem.load(folder)` reads the folder format of
       `labs/ioi-eval/problems/ioi/*` (see `problem.yaml` there); `IOIProblem.from_dict(data)` takes the same
       keys inline (tests and grader files as data), for datasets.
-    * `IOIJudge(executor).score(problem, code, language="cpp") -> IOIResult` -- per-test `TestOutcome` (AC / PA / WA / TLE / MLE /
-      RE / CE / SKIPPED, score in [0, 1], checker feedback, time), per-subtask `SubtaskOutcome` and the problem
-      score. `score_many(problem, codes)` judges several submissions in parallel.
+    * `IOIJudge(executor).score(problem, code, language="cpp") -> IOIResult` -- per-test `TestOutcome` (AC /
+      PA / WA / TLE / MLE / RE / CE / SKIPPED, score in [0, 1], checker feedback, time), per-subtask
+      `SubtaskOutcome` and the problem score. `score_many(problem, codes)` judges several submissions in parallel.
     * `best_of(results) -> BestOf` -- the IOI rule over several submissions of one problem.
     * `LanguageNotAccepted` -- raised by `IOIJudge.score` (before anything compiles) for a submission in a
       language the task does not accept.
@@ -26,9 +26,7 @@ WHY
     Communication tasks (IOI's two-program tasks: an encoder and a decoder that may only talk through the
     grader) run as sequential phases of the same binary, each a fresh sandboxed process: nothing but what the
     manager passes on survives from one phase to the next.
-
-LANGUAGES
-    Recent IOIs accept C++ only, and their tasks are function interfaces: the contestant's file is a C++
+    Languages: Recent IOIs accept C++ only, and their tasks are function interfaces: the contestant's file is a C++
     translation unit linked with the task's C++ grader (or, for Communication, its stub). A Python program cannot
     be linked with that grader, so such a task accepts `cpp` only and a Python submission is *refused* with
     `LanguageNotAccepted` -- it is never handed to g++, whose "'import' does not name a type" would read as if
