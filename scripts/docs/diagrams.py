@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import html
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,8 +206,18 @@ def render(diagram: Diagram) -> str:
 
 
 def _labs(root: Path) -> list[dict]:
+    """The lab manifests git knows (committed or staged), so a lab still being written does not change the SVGs."""
+    paths = sorted((root / "labs").glob("*/lab.yaml"))
+    try:
+        known = subprocess.run(
+            ["git", "ls-files", "--", "labs/*/lab.yaml"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+        if known:
+            paths = [root / p for p in sorted(known) if (root / p).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        pass
     labs = []
-    for path in sorted((root / "labs").glob("*/lab.yaml")):
+    for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         labs.append(data)
     return labs

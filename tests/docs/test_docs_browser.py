@@ -1,5 +1,6 @@
-"""A real browser renders the site: headless Chromium screenshots the home page, an annotated page and a tutorial,
-served by a local http.server. The screenshots are kept (build/docs/screenshots/, printed at the end of the run)."""
+"""A real browser renders the site: headless Chromium screenshots the home page, an annotated page, a tutorial and
+the diagrams page (whose SVGs must paint their boxes), served by a local http.server. The screenshots are kept
+(build/docs/screenshots/, printed at the end of the run)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ PAGES = {
     "annotated-grpo": ("annotated/open_r1/train/grpo.py.html", "1600,2600", False),
     "annotated-format-dark": ("annotated/open_r1/rewards/format.py.html", "1600,2600", True),
     "tutorial-grpo-by-hand": ("tutorials/03-grpo-by-hand.html", "1400,3200", False),
+    "diagrams": ("start/diagrams.html", "1400,2600", False),
 }
+# the diagrams' box fills (scripts/docs/diagrams.py KINDS): a rendered SVG paints many pixels of them, a broken image
+# (a missing file, or an SVG the browser rejects) paints none
+DIAGRAM_FILLS = {"code": (232, 234, 246), "lab": (255, 243, 224), "paper": (245, 245, 245)}
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -85,6 +90,15 @@ def test_chromium_renders_home_annotated_page_and_tutorial(served, tmp_path):
         assert stat.stddev[0] > 20, f"{path} looks blank"
         # the dark palette really applies (a dark page), the light one too
         assert (stat.mean[0] < 110) if dark else (stat.mean[0] > 150), (name, stat.mean[0])
+        if name == "diagrams":
+            rgb = Image.open(out).convert("RGB")
+            counts = {kind: 0 for kind in DIAGRAM_FILLS}
+            for pixel in rgb.getdata():
+                for kind, fill in DIAGRAM_FILLS.items():
+                    if all(abs(c - f) <= 3 for c, f in zip(pixel, fill, strict=True)):
+                        counts[kind] += 1
+            # the first diagram alone has five lab boxes and eight paper boxes of ~200×40 pixels
+            assert counts["lab"] > 5_000 and counts["paper"] > 5_000, f"the diagrams did not render: {counts}"
         shutil.copy(out, SCREENSHOTS / out.name)
         taken.append(out.name)
     REPORT["screenshots"] = taken
