@@ -45,6 +45,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("plan", "open_r1.cli.plan"),
     ("doctor", "open_r1.cli.doctor"),
     ("docs", "open_r1.cli.docs"),
+    ("recipe", "open_r1.cli.recipe"),
 ]
 
 

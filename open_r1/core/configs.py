@@ -44,6 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from open_r1.core.errors import ConfigError
+from open_r1.core.openr1_recipes import is_open_r1_recipe, map_open_r1_recipe
 
 ModelT = typing.TypeVar("ModelT", bound="BaseModel")
 
@@ -106,6 +107,24 @@ class ScriptArguments:
     )
     heldout_samples: int = field(
         default=300, metadata={"help": "How many held-out problems to score (0 skips the held-out evaluation)."}
+    )
+    # Publishing (open_r1.train.hub): the repository is TrainingArguments.hub_model_id; the server is HF_ENDPOINT.
+    push_to_hub_revision: bool = field(
+        default=False,
+        metadata={"help": "Push the final model to hub_model_id at branch hub_model_revision, in the background."},
+    )
+    hub_model_revision: str | None = field(
+        default=None, metadata={"help": "Branch the run pushes to (default: the name of output_dir)."}
+    )
+    overwrite_hub_revision: bool = field(
+        default=False, metadata={"help": "Allow pushing to a branch that already holds a model card."}
+    )
+    push_checkpoints: bool = field(
+        default=False, metadata={"help": "Also push every saved checkpoint, to <revision>-step-<N>."}
+    )
+    benchmarks: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Benchmarks launched on each pushed checkpoint (`open-r1 eval run --benchmarks`)."},
     )
 
     @property
@@ -328,6 +347,8 @@ def parse_recipe(
     config: dict[str, Any] = {}
     if config_path is not None:
         config = load_yaml(config_path)
+        if is_open_r1_recipe(config):
+            config = _map_open_r1(config, trainer_config_class, config_path)
         env = config.pop("env", {}) or {}
         if not isinstance(env, dict):
             raise ConfigError("must be a mapping of NAME: value", file=config_path, key="env")
@@ -357,6 +378,34 @@ def parse_recipe(
             fix="set model_name_or_path: <hub id, local folder, or nano://math>.",
         )
     return script_args, trainer_args, model_args
+
+
+def recipe_keys(trainer_config_class: type) -> set[str]:
+    """Every top-level key a recipe for `trainer_config_class` may hold (ScriptArguments, the TRL config,
+    ModelConfig, and `env`)."""
+    from trl import ModelConfig
+
+    return {name for cls in (ScriptArguments, trainer_config_class, ModelConfig) for name in _fields(cls)} | {"env"}
+
+
+class OpenR1RecipeWarning(UserWarning):
+    """A key of an open-r1-format recipe that `open-r1 train` mapped or dropped (see `open-r1 recipe import`)."""
+
+
+def _map_open_r1(config: dict[str, Any], trainer_config_class: type, config_path: str) -> dict[str, Any]:
+    """An open-r1-format recipe read directly: map it (open_r1.core.openr1_recipes), one warning per changed key."""
+    import warnings
+
+    kind = "grpo" if "num_generations" in _fields(trainer_config_class) else "sft"
+    mapping = map_open_r1_recipe(config, kind, recipe_keys(trainer_config_class))
+    for entry in mapping.changed:
+        warnings.warn(
+            f"{config_path}: open-r1 recipe key {entry.describe()}; "
+            "`open-r1 recipe import` writes the mapped recipe once",
+            OpenR1RecipeWarning,
+            stacklevel=3,
+        )
+    return mapping.recipe
 
 
 def to_jsonable(obj: Any) -> Any:
