@@ -37,7 +37,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ensure_model(args.model)
     report = run_eval(
         args.model,
-        parse_benchmarks(args.benchmarks),
+        parse_benchmarks(args.benchmarks, args.custom_tasks),
         args.output_dir,
         backend=args.backend,
         samples=args.samples,
@@ -127,6 +127,11 @@ def register(subparsers: Any) -> None:
         "--benchmarks", default="r1", help=f"comma list: r1 (= {','.join(R1_SUITE)}) or any of {','.join(BENCHMARKS)}"
     )
     run.add_argument("--output-dir", required=True)
+    run.add_argument(
+        "--custom-tasks",
+        metavar="FILE",
+        help="a lighteval task file (TASKS_TABLE); --benchmarks may then name its tasks (tutorial 28)",
+    )
     run.add_argument(
         "--backend",
         choices=["transformers", "vllm"],

@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from open_r1.eval.generate import GenerateConfig, LocalServer, run_generate
+from open_r1.eval.generate_distilabel import run_generate_distilabel
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -45,6 +46,19 @@ def _cmd(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         extra_body=json.loads(args.extra_body) if args.extra_body else None,
     )
+    # Both backends honour one contract (append-only output keyed by (row, sample), reruns resume): the project's
+    # asyncio client, or a distilabel pipeline (open_r1.eval.generate_distilabel) for users who build on distilabel.
+    if args.backend == "distilabel":
+        cfg.check()
+        if cfg.api != "chat":
+            from open_r1.core.errors import ConfigError
+
+            raise ConfigError("the distilabel backend sends chat requests only", key="--api", fix="use --api chat.")
+
+        def backend(c: GenerateConfig) -> dict[str, Any]:
+            return run_generate_distilabel(c, log=lambda m: console.print(f"[dim]{m}"))
+    else:
+        backend = run_generate
     if args.serve:
         from open_r1.cli._models import ensure_model
         from open_r1.models import resolve_model_path
@@ -53,9 +67,9 @@ def _cmd(args: argparse.Namespace) -> int:
 
         with LocalServer(resolve_model_path(args.serve), log_path=f"{args.output}.server.log") as server:
             cfg.base_url, cfg.model = server.base_url, server.model
-            summary = run_generate(cfg)
+            summary = backend(cfg)
     else:
-        summary = run_generate(cfg)
+        summary = backend(cfg)
     # One plain JSON line (not rich: it would wrap it) that scripts and tests can parse.
     print(json.dumps(summary, default=str), file=sys.stderr, flush=True)
     if not summary["complete"]:
@@ -107,4 +121,11 @@ def register(subparsers: Any) -> None:
         "on 127.0.0.1 for this run (CPU machines; use vLLM on GPUs)",
     )
     p.add_argument("--extra-body", help="JSON merged into every request, e.g. '{\"top_k\": 20}'")
+    p.add_argument(
+        "--backend",
+        choices=["client", "distilabel"],
+        default="client",
+        help="client: the project's asyncio client; distilabel: a distilabel pipeline (ChatGeneration + OpenAILLM) "
+        "with the same resumable output (per-sample seeds and --extra-body are client-only)",
+    )
     p.set_defaults(func=_cmd)

@@ -103,19 +103,70 @@ class EvalError(OpenR1Error):
     pass
 
 
-def parse_benchmarks(text: str) -> list[Benchmark]:
+def parse_benchmarks(text: str, custom_tasks: str | None = None) -> list[Benchmark]:
+    """'r1,nano' → Benchmarks. With `custom_tasks` (a lighteval task file), names that are not built-in benchmarks
+    are tasks of that file: each must appear there as `name="<task>"` (checked now, before any model loads)."""
     keys: list[str] = []
     for item in text.split(","):
         item = item.strip()
         keys += list(R1_SUITE) if item == "r1" else [item]
     unknown = [k for k in keys if k not in BENCHMARKS]
-    if unknown:
+    if unknown and custom_tasks is None:
         raise ConfigError(
             f"unknown benchmark(s) {unknown}",
             key="--benchmarks",
-            fix=f"use r1 (the R1 suite) or any of {sorted(BENCHMARKS)}.",
+            fix=f"use r1 (the R1 suite) or any of {sorted(BENCHMARKS)}, or name tasks of a --custom-tasks file.",
         )
-    return [BENCHMARKS[k] for k in dict.fromkeys(keys)]
+    custom = {k: custom_benchmark(k, custom_tasks) for k in unknown} if custom_tasks else {}
+    return [BENCHMARKS.get(k) or custom[k] for k in dict.fromkeys(keys)]
+
+
+def custom_benchmark(task: str, tasks_file: str | Path) -> Benchmark:
+    """A benchmark for task `task` of a user's lighteval task file (its `TASKS_TABLE`), run like the built-in ones.
+
+    The file runs inside the lighteval environment with `$OPEN_R1_SOURCE` (the project's source, for
+    `open_r1.eval.heldout.check`-style imports of standard-library-only code) and `$OPEN_R1_SAMPLES` (the samples per
+    problem asked with --samples, default 1) set.
+    """
+    path = Path(tasks_file).resolve()
+    if not path.is_file():
+        raise ConfigError("no such task file", file=str(path), key="--custom-tasks")
+    text = path.read_text()
+    if f'name="{task}"' not in text and f"name='{task}'" not in text:
+        raise ConfigError(
+            f"task '{task}' is neither a built-in benchmark nor defined in the custom task file",
+            file=str(path),
+            key="--benchmarks",
+            fix=f'define a LightevalTaskConfig(name="{task}", ...) in its TASKS_TABLE, or use one of {sorted(BENCHMARKS)}.',
+        )
+    return Benchmark(task, task, f"{task}|0", 1, custom_tasks=str(path))
+
+
+def cache_as_hub_revision(folder: str | Path, repo_id: str, branch: str, hub_cache: str | Path) -> str:
+    """Make a model folder a branch of `repo_id` in a Hugging Face cache, so `--revision` can pick it offline.
+
+    The cache layout is huggingface_hub's: `models--<org>--<name>/snapshots/<commit>/…` holds the files and
+    `refs/<branch>` names the commit. The commit id is the folder's content hash (40 hex digits, like git's).
+    Returns the commit id. Used to evaluate local checkpoints by revision without a hub (tests, tutorial 26).
+    """
+    import hashlib
+
+    folder = Path(folder)
+    digest = hashlib.sha1()
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    commit = digest.hexdigest()
+    repo = Path(hub_cache) / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / commit
+    for path in files:
+        target = snapshot / path.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / branch).write_text(commit)
+    return commit
 
 
 def check_revision(model_path: str, revision: str | None) -> None:
@@ -206,6 +257,8 @@ def build_spec(
     """The JSON the lighteval runner reads: model (+ revision), task string, generation settings, backend options."""
     n = samples or bench.samples
     env = dict(extra_env)
+    if bench.custom_tasks and bench.key not in BENCHMARKS:  # a user's task file (custom_benchmark)
+        env.update({"OPEN_R1_SOURCE": str(PACKAGE_DIR.parent), "OPEN_R1_SAMPLES": str(n)})
     if bench.key == "nano":
         env.update(
             {

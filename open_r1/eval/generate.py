@@ -187,6 +187,11 @@ class OutputFile:
         self.done[key] = record["prompt_hash"]
         return True
 
+    @property
+    def lock_fd(self) -> int:
+        """The lock file's descriptor: a helper process that inherits it keeps the output locked while it lives."""
+        return self._lock_fh.fileno()
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._fh.flush()

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from open_r1.core.errors import ConfigError
 from open_r1.eval.generate import GenerateConfig, LocalServer, OutputFile, run_generate
+from open_r1.eval.generate_distilabel import run_generate_distilabel
 
 ROWS, N = 12, 3  # 36 samples: enough to kill the server half-way, small enough for a 2-core CI machine
 REPO = Path(__file__).resolve().parents[2]
@@ -210,3 +212,44 @@ def test_pass_rate_samples_through_the_server(server, tmp_path, nano_cache):
     assert len(samples) == 24
     # The nano model answers in the R1 format: the server returns what the model wrote, tags included.
     assert any("<answer>" in s["generation"] for s in samples)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The distilabel backend: a distilabel pipeline (ChatGeneration + OpenAILLM) against the same local server, with the
+# same contract. distilabel runs in the tool-managed `distilabel` environment unless the project's venv has it; the
+# first use creates it (pip, a few minutes; CI pays it once).
+
+
+def test_options_distilabel_cannot_honour_fail_first(tmp_path):
+    base = {"dataset": "nano://math/heldout", "output": str(tmp_path / "x.jsonl"), "limit": 2}
+    with pytest.raises(ConfigError, match="chat requests only"):
+        run_generate_distilabel(GenerateConfig(**base, api="completions"))
+    with pytest.raises(ConfigError, match="--extra-body"):
+        run_generate_distilabel(GenerateConfig(**base, extra_body={"top_k": 20}))
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_distilabel_killed_mid_run_then_rerun_completes_exactly(server, tmp_path, nano_cache):
+    output = tmp_path / "gen.jsonl"
+    env = {**os.environ, "OPEN_R1_CACHE": str(nano_cache)}
+    cmd = generate_cmd(server, output, "--backend", "distilabel", "--concurrency", "2")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 900  # the first call may create the distilabel environment
+    while time.time() < deadline and len(lines(output)) < 4 and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, f"finished before the kill with {len(lines(output))} lines"
+    proc.send_signal(signal.SIGKILL)  # no clean-up runs: the runner must notice and stop its pipeline
+    proc.wait()
+    time.sleep(3)
+    partial = len(lines(output))
+    time.sleep(2)
+    assert len(lines(output)) == partial, "the pipeline kept writing after its command was killed"
+    assert 4 <= partial < ROWS * N
+
+    rerun = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-3000:]
+    assert_exactly_n(output)
+    summary = json.loads(next(line for line in rerun.stderr.splitlines() if line.startswith("{")))
+    assert summary["backend"] == "distilabel" and summary["done_before"] == partial
+    assert summary["written"] == ROWS * N - partial
+    assert {r["backend"] for r in lines(output)} == {"distilabel"}

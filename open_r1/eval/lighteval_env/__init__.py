@@ -65,6 +65,15 @@ ENVIRONMENTS: dict[str, EnvSpec] = {
         ),
         purpose="lighteval with the transformers backend (CPU or GPU), and `transformers serve`",
     ),
+    # `open-r1 generate --backend distilabel` when distilabel is not in the project's venv. distilabel 1.5.3 resolves
+    # beside the training stack's lock (checked with pip against requirements/lock.txt), but it is an optional
+    # backend with its own pins, so it is not in the lock: its own environment keeps it out of the training stack.
+    # requests: distilabel 1.5.3 imports it (distilabel.models.image_generation) without declaring it.
+    "distilabel": EnvSpec(
+        name="distilabel",
+        requirements=("distilabel[openai]==1.5.3", "openai==3.57.0", "datasets==5.2.0", "requests==2.34.2"),
+        purpose="distilabel 1.5 with its OpenAI client (`open-r1 generate --backend distilabel`)",
+    ),
     # The GPU images' evaluator: lighteval's vLLM backend. lighteval 0.13's `vllm` extra wants vllm<0.10.2, which
     # brings its own CUDA torch — one more reason this is not the training venv.
     "lighteval-vllm": EnvSpec(
