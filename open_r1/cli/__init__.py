@@ -35,6 +35,7 @@ from open_r1.core.errors import OpenR1Error
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("lab", "open_r1.cli.lab"),
     ("train", "open_r1.cli.train"),
+    ("merge", "open_r1.cli.merge"),
     ("nano", "open_r1.cli.nano"),
     ("rewards", "open_r1.cli.rewards"),
     ("sandbox", "open_r1.cli.sandbox"),

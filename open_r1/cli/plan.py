@@ -214,7 +214,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     # Wide enough for the tables when piped into a file or a CI log (rich would otherwise fold them to 80 columns).
     console = Console(width=None if sys.stdout.isatty() else 160)
     if args.lab:
-        plan = lab_plan(args.lab, args.profile)
+        plan = lab_plan(args.lab, args.profile, recipe_path=args.recipe)
         if plan.kind == "inference":
             raise ConfigError(
                 f"lab '{args.lab}' only generates (vLLM)", key="--lab", fix="run `open-r1 plan` for its KV-cache row."
@@ -249,6 +249,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             liger=args.liger,
             vllm_share=args.vllm_share,
             gpu_memory_gb=args.gpu_memory,
+            lora_rank=args.lora_rank,
+            weight_bits=args.bits,
         )
     else:
         rows = _labs_table(console, args.json)
@@ -271,6 +273,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--lab", help="plan one lab's recipe (per-strategy breakdown)")
     p.add_argument("--profile", default="full", choices=list(PROFILES), help="which profile of --lab to plan")
+    p.add_argument("--recipe", help="with --lab: plan this recipe on the profile's hardware (e.g. a *-lora.yaml)")
     p.add_argument("--model", help=f"built-in shape or hub id: {', '.join(SHAPES)}")
     p.add_argument("--shape", help="custom shape: hidden,intermediate,layers,heads,kv_heads,vocab")
     p.add_argument("--tied", action="store_true", help="custom shape ties embeddings")
@@ -291,5 +294,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--liger", action="store_true", help="fused linear cross-entropy (no logits tensor)")
     p.add_argument("--vllm-share", type=float, default=0.0, help="GPU fraction for a colocated vLLM engine")
+    p.add_argument("--lora-rank", type=int, default=0, help="LoRA rank (0: full fine-tuning); base frozen")
+    p.add_argument("--bits", type=int, default=16, choices=[16, 8, 4], help="frozen base's bits with LoRA (4: QLoRA)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=_cmd_plan)

@@ -46,6 +46,12 @@ HOW
         logits, GRPO         b·s_completion·V·(2 + 2 + 2)  (TRL keeps only completion logits, divides them by the
                              temperature (a copy), and takes log-softmax row by row; plus the bf16 logits' grad)
                              ~0 with Liger's fused linear cross-entropy
+    LoRA (rank r, every linear layer, arXiv 2106.09685 §4): Ψ_a = r·Σ(in + out) adapter parameters train; the base
+    is frozen in bf16 (2 bytes) or, for QLoRA (arXiv 2305.14314 §3), NF4 with double quantization (4.127 bits ≈
+    0.52 byte); peft keeps adapters in fp32, so the adapter costs 4 (weights) + 4 (grads) + 8 (AdamW) bytes each:
+        DDP      b·Ψ + 16Ψ_a                     ZeRO-2   b·Ψ + 4Ψ_a + 12Ψ_a/N
+        ZeRO-3   (b·Ψ + 16Ψ_a)/N + b·P_max       FSDP     (b·Ψ + 16Ψ_a)/N + b·(1 + prefetch)·P_unit
+    Activations do not shrink with LoRA (the frozen layers still run forward and backward through the inputs).
     vLLM (colocated): a fraction `vllm_share` of the GPU is reserved; in it, weights 2Ψ/TP and a KV cache of
         2 (K and V) · L · h_kv · 2 bytes per token. Server mode puts vLLM on its own GPUs (share 0 here).
     Total = states + activations + reference model (2Ψ, sharded like the weights, when β > 0) + overhead
@@ -118,6 +124,13 @@ class ModelShape:
         """The largest FSDP unit under transformer-based wrap: one decoder layer, or the root (embeddings + head)."""
         root = self.embedding_params() * (1 if self.tied else 2) + self.hidden
         return max(self.layer_params(), root)
+
+    def lora_params(self, rank: int) -> int:
+        """Adapter parameters for rank-`rank` LoRA on every linear layer of every decoder layer (peft's
+        "all-linear": q, k, v, o, gate, up, down; not the output head): r·(in + out) per matrix."""
+        h, kv, f = self.hidden, self.kv_dim, self.intermediate
+        per_layer = (h + h) + (h + kv) + (h + kv) + (h + h) + 2 * (h + f) + (f + h)
+        return rank * per_layer * self.layers
 
     def kv_bytes_per_token(self, dtype_bytes: int = 2) -> int:
         return 2 * self.layers * self.kv_dim * dtype_bytes
@@ -224,6 +237,8 @@ class Setup:
     logit_bytes: int = 10  # per logit: SFT 2 (bf16) + 4 (fp32 upcast) + 4 (log-softmax); GRPO 2 + 2 + 2 (see HOW)
     fsdp_prefetch: int = 1  # units gathered ahead of the one computing (backward_prefetch / forward_prefetch)
     gpu_memory_gb: float = 80.0
+    lora_rank: int = 0  # > 0: LoRA adapters of this rank train, the base model is frozen
+    weight_bits: int = 16  # the frozen base's storage with LoRA: 16 (bf16), 8 (load_in_8bit), 4 (QLoRA, NF4)
 
     @property
     def ranks(self) -> int:
@@ -235,6 +250,14 @@ class Setup:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"unknown optimizer '{self.optimizer}'", key="--optimizer", fix=f"use one of {sorted(OPTIMIZERS)}."
+            )
+        if self.weight_bits not in FROZEN_BYTES:
+            raise ConfigError(f"{self.weight_bits}-bit weights are not modelled", key="--bits", fix="use 16, 8 or 4.")
+        if self.weight_bits != 16 and self.lora_rank <= 0:
+            raise ConfigError(
+                f"{self.weight_bits}-bit weights cannot be trained without adapters",
+                key="--bits",
+                fix="add --lora-rank N (QLoRA), or use --bits 16.",
             )
         if not 0 <= self.vllm_share < 1:
             raise ConfigError(f"vllm share {self.vllm_share} is not in [0, 1)", key="--vllm-share")
@@ -269,6 +292,8 @@ class Estimate:
 def model_state_bytes(shape: ModelShape, setup: Setup) -> dict[str, float]:
     """Weights, gradients, optimizer (master + moments) and gathered parameters on one GPU, in bytes."""
     psi, n = shape.params(), setup.ranks
+    if setup.lora_rank > 0:
+        return lora_state_bytes(shape, setup)
     moments = OPTIMIZERS[setup.optimizer]
     master = 4 if setup.master_weights else 0
     if setup.strategy == "ddp":
@@ -299,6 +324,26 @@ def model_state_bytes(shape: ModelShape, setup: Setup) -> dict[str, float]:
         "optimizer": moments * psi / n,
         "live": (2 * (1 + setup.fsdp_prefetch) + stored) * unit,
     }
+
+
+FROZEN_BYTES = {16: 2.0, 8: 1.0, 4: 4.127 / 8}  # bytes per frozen base parameter (NF4 + double-quant constants)
+
+
+def lora_state_bytes(shape: ModelShape, setup: Setup) -> dict[str, float]:
+    """Model states with a frozen base and fp32 LoRA adapters (see HOW): only the adapters have grads and moments."""
+    psi, adapter, n = shape.params(), shape.lora_params(setup.lora_rank), setup.ranks
+    base = FROZEN_BYTES[setup.weight_bits]
+    moments = OPTIMIZERS[setup.optimizer]
+    if setup.strategy == "ddp":
+        return {"weights": base * psi + 4 * adapter, "gradients": 4 * adapter, "optimizer": moments * adapter,
+                "live": 0}
+    if setup.strategy == "zero2":
+        return {"weights": base * psi + 4 * adapter, "gradients": 4 * adapter / n,
+                "optimizer": moments * adapter / n, "live": 0}
+    live = base * (shape.largest_module_params() if setup.strategy == "zero3"
+                   else (1 + setup.fsdp_prefetch) * shape.fsdp_unit_params())
+    return {"weights": (base * psi + 4 * adapter) / n, "gradients": 4 * adapter / n,
+            "optimizer": moments * adapter / n, "live": live}
 
 
 def activation_bytes(shape: ModelShape, setup: Setup) -> tuple[float, float]:
@@ -430,14 +475,16 @@ class LabPlan:
     notes: list[str]
 
 
-def lab_plan(name: str, profile: str = "full") -> LabPlan:
+def lab_plan(name: str, profile: str = "full", recipe_path: str | Path | None = None) -> LabPlan:
+    """The plan of a lab's profile: its resources and accelerate config, with its own recipe or `recipe_path`
+    (e.g. labs/grpo-math/recipes/full-lora.yaml: the same hardware, a LoRA recipe)."""
     from open_r1.core.configs import load_yaml
     from open_r1.core.paths import project_path
     from open_r1.labs.manifest import load_lab, resources
 
     lab = load_lab(name)
     prof = lab.profile(profile)
-    recipe = load_yaml(lab.recipe_path(profile))
+    recipe = load_yaml(recipe_path or lab.recipe_path(profile))
     res = resources(lab, profile)
     model = recipe["model_name_or_path"]
     shape = get_shape(model)
@@ -477,7 +524,16 @@ def lab_plan(name: str, profile: str = "full") -> LabPlan:
         vllm_share=vllm_share,
         reference_model=float(recipe.get("beta", 0.0)) > 0,
         gpu_memory_gb=float(res.gpu_memory_gb or 80),
+        lora_rank=int(recipe.get("lora_r", 16)) if recipe.get("use_peft") else 0,  # 16: TRL's default lora_r
+        weight_bits=4 if recipe.get("load_in_4bit") else 8 if recipe.get("load_in_8bit") else 16,
     )
+    if setup.lora_rank:
+        adapter = shape.lora_params(setup.lora_rank)
+        notes.append(
+            f"LoRA rank {setup.lora_rank} on every linear layer: {adapter / 1e6:.1f} M trainable parameters "
+            f"({adapter / shape.params():.2%} of {shape.params() / 1e9:.2f} B); frozen base in "
+            f"{'bf16' if setup.weight_bits == 16 else f'{setup.weight_bits}-bit'}"
+        )
     if kind == "grpo":
         setup.logit_tokens, setup.logit_bytes = completion, 6
     return LabPlan(name, model, shape, setup, kind, notes)

@@ -11,7 +11,9 @@ WHY
     "fail before loading" checks, so the recipe is parsed once, here, for the CLI and for the lab runner's precheck.
 HOW
     open_r1.core.configs.parse_recipe does the TRL parse and the type / key checks; GRPO recipes then have their
-    reward names, parameters and weights checked against the reward registry (open_r1.rewards).
+    reward names, parameters and weights checked against the reward registry (open_r1.rewards); LoRA / QLoRA keys
+    against what this machine can serve (open_r1.models.check_adapter_options); `report_to` against the installed
+    trackers (open_r1.train.tracking.check_trackers).
 DATA FLOW
     open_r1.cli.train and open_r1.labs.runner (precheck) → `parse_training_recipe` → `train_sft` / `train_grpo` →
     checkpoints, metrics.jsonl, eval_results.json in output_dir → open_r1.cli.train writes the run card.
@@ -40,4 +42,45 @@ def parse_training_recipe(kind: str, config_path: str | None, overrides: list[st
     if kind == "grpo":
         validate_reward_config(script_args.reward_funcs, script_args.reward_params,
                                getattr(training_args, "reward_weights", None), file=config_path)
+    check_model_and_trackers(model_args, training_args, recipe_keys(config_path, overrides), config_path)
     return script_args, training_args, model_args
+
+
+def check_model_and_trackers(model_args: Any, training_args: Any, keys: set[str], config_path: str | None) -> None:
+    """LoRA / QLoRA options against what this machine can serve, and `report_to` against the installed trackers."""
+    from open_r1.models import check_adapter_options
+    from open_r1.train.tracking import check_trackers
+
+    check_adapter_options(model_args, keys, file=config_path or "command line")
+    check_trackers(training_args, file=config_path or "command line")
+    check_vllm(training_args, file=config_path or "command line")
+
+
+def check_vllm(training_args: Any, file: str | None = None) -> None:
+    """`use_vllm: true` needs the vllm package (the GPU images have it): refuse before loading rather than after.
+
+    TRL reads `vllm_mode` (colocate: an engine inside each training process with `vllm_gpu_memory_utilization` of
+    the GPU; server: `trl vllm-serve` on other GPUs, started and health-checked by the SLURM template), and
+    `vllm_tensor_parallel_size`; the SLURM template passes the recipe's values to the server it starts.
+    """
+    import importlib.util
+
+    from open_r1.core.errors import ConfigError
+
+    if not getattr(training_args, "use_vllm", False):
+        return
+    if importlib.util.find_spec("vllm") is None:
+        raise ConfigError("use_vllm is true but vllm is not installed here", file=file, key="use_vllm",
+                          fix="run in the lab's GPU image (vllm 0.31), or set use_vllm: false (transformers "
+                          "generate, slower).")
+
+
+def recipe_keys(config_path: str | None, overrides: list[str] | None = None) -> set[str]:
+    """The keys a recipe file and its `--key value` overrides set explicitly (not the fields left at a default)."""
+    from open_r1.core.configs import load_yaml
+
+    keys = set(load_yaml(config_path)) if config_path else set()
+    for arg in overrides or []:
+        if arg.startswith("--"):
+            keys.add(arg[2:].partition("=")[0])
+    return keys

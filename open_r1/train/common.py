@@ -52,6 +52,16 @@ def finish_model(trainer: Any, tokenizer: Any, output_dir: str) -> None:
         tokenizer.save_pretrained(output_dir)
 
 
+def saved_weights(output_dir: str | os.PathLike) -> dict[str, Any]:
+    """What the final save wrote: a LoRA adapter (adapter_config.json + adapter weights) or a full model."""
+    root = Path(output_dir)
+    files = sorted(p.name for p in root.glob("*.safetensors")) + sorted(p.name for p in root.glob("*.bin"))
+    if (root / "adapter_config.json").exists():
+        return {"kind": "adapter", "files": ["adapter_config.json", *files],
+                "merge": f"open-r1 merge {root} --output {root}-merged"}
+    return {"kind": "full", "files": files}
+
+
 def add_common_args(parser: Any) -> None:
     parser.add_argument("--config", help="YAML recipe (every key is a field of the configs: see --help-fields)")
     parser.add_argument("--no-resume", action="store_true", help="start over even if output_dir has checkpoints")

@@ -26,6 +26,10 @@ HOW
     3. GRPOTrainer(model=<path>, model_init_kwargs, processing_class=tokenizer) — TRL loads the model itself so
        DeepSpeed ZeRO-3 / FSDP can shard it at load time.
     4. trainer.train(resume_from_checkpoint=last checkpoint or None) → finish_model → held-out scores.
+    LoRA / QLoRA (`use_peft`, `load_in_4bit`): TRL's `peft_config` / `quantization_config` arguments, built from the
+    recipe's ModelConfig fields by open_r1.models; only the adapter trains, and the final save is the adapter
+    (`open-r1 merge` folds it into a full model). With `report_to: [wandb]` the run is tracked offline
+    (open_r1.train.tracking); the run card gets trainable / total parameters and the tracking block.
 
 DATA FLOW
     `open-r1 train grpo --config recipe.yaml` or the lab runner → configs.parse_recipe → here → TRL GRPOTrainer
@@ -44,6 +48,7 @@ from open_r1.train.common import (
     finish_model,
     last_checkpoint,
     quiet_transformers,
+    saved_weights,
     use_rich_progress,
 )
 
@@ -53,8 +58,16 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
     from trl import GRPOTrainer
 
     from open_r1.data import get_dataset, to_prompts
-    from open_r1.models import get_tokenizer, model_init_kwargs, resolve_model_path
+    from open_r1.models import (
+        get_tokenizer,
+        model_init_kwargs,
+        parameter_counts,
+        peft_config,
+        quantization_config,
+        resolve_model_path,
+    )
     from open_r1.rewards import get_reward_funcs
+    from open_r1.train import tracking
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
     quiet_transformers()
@@ -72,6 +85,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
     if script_args.heldout_enabled and not last_checkpoint(training_args.output_dir):
         heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
 
+    run_tracking = tracking.start_tracking(training_args)  # report_to: wandb → an offline W&B run (see tracking)
     trainer = GRPOTrainer(
         model=model_path,
         reward_funcs=reward_funcs,
@@ -81,8 +95,11 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
         processing_class=tokenizer,
         callbacks=[JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
                    RichMetricsCallback("GRPO")],
+        peft_config=peft_config(model_args),  # use_peft: TRL wraps the loaded model with LoRA adapters
+        quantization_config=quantization_config(model_args),  # load_in_4bit / 8bit: reaches from_pretrained
     )
     use_rich_progress(trainer)
+    parameters = parameter_counts(trainer.model)  # before training: ZeRO-3 placeholders still carry ds_numel
     checkpoint = last_checkpoint(training_args.output_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=checkpoint)
     finish_model(trainer, tokenizer, training_args.output_dir)
@@ -92,6 +109,8 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
         "global_step": trainer.state.global_step,
         "resumed_from": checkpoint,
         "wall_s": round(time.time() - started, 1),
+        "parameters": parameters,
+        "saved": saved_weights(training_args.output_dir),
     }
     if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         eval_path = os.path.join(training_args.output_dir, "eval_results.json")
@@ -101,7 +120,9 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
             heldout_before = json.load(open(eval_path)).get("heldout_before")
         summary["heldout_before"] = heldout_before
         summary["heldout_after"] = _score_heldout(trainer.model, tokenizer, script_args, training_args)
-        write_json_atomic(eval_path, summary)
+    summary["tracking"] = tracking.finish_tracking(run_tracking, summary)
+    if script_args.heldout_enabled and trainer.accelerator.is_main_process:
+        write_json_atomic(os.path.join(training_args.output_dir, "eval_results.json"), summary)
     return summary
 
 

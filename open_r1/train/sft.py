@@ -25,7 +25,9 @@ HOW
     (TRL's `assistant_only_loss`, driven by `{% generation %}` in the chat template). Packing (`packing: true`,
     best-fit decreasing; correct attention boundaries need FlashAttention's padding-free path on GPUs) and Liger
     kernels (`use_liger_kernel: true`, fused RMSNorm/RoPE/SwiGLU; needs `liger-kernel`, in the GPU images) are TRL
-    options, checked here so a missing package fails before the model loads.
+    options, checked here so a missing package fails before the model loads. LoRA / QLoRA (`use_peft`,
+    `load_in_4bit`) reach SFTTrainer as TRL's `peft_config` / `quantization_config` (open_r1.models); the final save
+    is then the adapter, and `open-r1 merge` folds it into a full model.
     The nano profile starts from `nano://math-init`: the kit's tokenizer and a freshly initialised Qwen2 (the
     exact weights nano://math's own SFT started from), so "before" is a model that has learned nothing.
 
@@ -50,6 +52,7 @@ from open_r1.train.common import (
     finish_model,
     last_checkpoint,
     quiet_transformers,
+    saved_weights,
     use_rich_progress,
 )
 
@@ -67,7 +70,14 @@ def train_sft(
     from trl import SFTTrainer
 
     from open_r1.data import get_dataset
-    from open_r1.models import model_init_kwargs, resolve_model_path
+    from open_r1.models import (
+        model_init_kwargs,
+        parameter_counts,
+        peft_config,
+        quantization_config,
+        resolve_model_path,
+    )
+    from open_r1.train import tracking
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
 
     quiet_transformers()
@@ -84,6 +94,7 @@ def train_sft(
     if script_args.heldout_enabled and checkpoint is None:
         heldout_before = _score_heldout(model_path, tokenizer, script_args, training_args)
 
+    run_tracking = tracking.start_tracking(training_args)  # report_to: wandb → an offline W&B run (see tracking)
     trainer = SFTTrainer(
         model=model_path,
         args=training_args,
@@ -94,8 +105,11 @@ def train_sft(
             JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
             RichMetricsCallback(progress_title),
         ],
+        peft_config=peft_config(model_args),  # use_peft: LoRA adapters on the loaded model (TRL)
+        quantization_config=quantization_config(model_args),  # load_in_4bit / 8bit: reaches from_pretrained
     )
     use_rich_progress(trainer)
+    parameters = parameter_counts(trainer.model)
     train_started, cpu_started = time.time(), time.process_time()
     result = trainer.train(resume_from_checkpoint=checkpoint)
     # Wall time depends on what else the machine runs; process CPU time (all threads) is the cost of the training.
@@ -109,6 +123,8 @@ def train_sft(
         "train_cpu_s": round(train_cpu, 1),
         "tokenizer": token_report,
         "start_model": model_path,
+        "parameters": parameters,
+        "saved": saved_weights(training_args.output_dir),
     }
     if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         eval_path = os.path.join(training_args.output_dir, "eval_results.json")
@@ -117,6 +133,7 @@ def train_sft(
             heldout_before = json.loads(Path(eval_path).read_text()).get("heldout_before")
         summary["heldout_before"] = heldout_before
         summary["heldout_after"] = _score_heldout(trainer.model, tokenizer, script_args, training_args)
+    summary["tracking"] = tracking.finish_tracking(run_tracking, summary)
     summary["wall_s"] = round(time.time() - started, 1)
     if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         write_json_atomic(os.path.join(training_args.output_dir, "eval_results.json"), summary)

@@ -410,7 +410,8 @@ def plan_train_job(
     if uses_vllm:
         command += " ${OPEN_R1_VLLM_ARGS:-}"
         model = recipe.get("model_name_or_path")
-        tp = cluster.vllm_tensor_parallel
+        # the recipe's vLLM settings win over the cluster defaults: the same keys drive colocate mode in TRL
+        tp = int(recipe.get("vllm_tensor_parallel_size") or cluster.vllm_tensor_parallel)
         vllm_gpus = max(gpus, 1) if vllm["mode"] == "node" else gpus - per_node
         # TRL's console script next to the interpreter (a venv or the image's PATH)
         trl = str(Path(py).parent / "trl") if container == "none" and (Path(py).parent / "trl").exists() else "trl"
@@ -430,6 +431,10 @@ def plan_train_job(
         ]
         if recipe.get("model_revision"):
             serve += ["--revision", str(recipe["model_revision"])]
+        if recipe.get("vllm_gpu_memory_utilization") is not None:
+            serve += ["--gpu_memory_utilization", str(recipe["vllm_gpu_memory_utilization"])]
+        if recipe.get("vllm_max_model_length") is not None:
+            serve += ["--max_model_len", str(recipe["vllm_max_model_length"])]
         vllm["command"] = shlex.join(serve)
     if recipe.get("save_only_model"):
         vllm.setdefault("warnings", []).append(
