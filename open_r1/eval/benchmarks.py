@@ -188,7 +188,9 @@ def check_revision(model_path: str, revision: str | None) -> None:
     if os.environ.get("HF_HUB_OFFLINE") == "1":
         from huggingface_hub import try_to_load_from_cache
 
-        found = try_to_load_from_cache(model_path, "config.json", revision=revision)
+        # $HF_HUB_CACHE read now, not when huggingface_hub was imported: the runner subprocess reads it at start too
+        cache_dir = os.environ.get("HF_HUB_CACHE")
+        found = try_to_load_from_cache(model_path, "config.json", revision=revision, cache_dir=cache_dir)
         if not isinstance(found, str):
             raise ConfigError(
                 f"revision '{revision}' of '{model_path}' is not in the local Hugging Face cache and HF_HUB_OFFLINE=1",

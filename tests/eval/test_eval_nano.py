@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from open_r1.eval.benchmarks import cache_as_hub_revision, read_details
+
 pytestmark = pytest.mark.slow
 
 
@@ -48,3 +50,31 @@ def test_nano_benchmark_through_lighteval(nano_model, tmp_path):
     assert spec["generation"]["temperature"] == 0.6 and spec["generation"]["top_p"] == 0.95
 
     assert main(["eval", "report", str(out)]) == 0
+
+
+def test_revision_and_system_prompt_reach_lighteval(nano_model, tmp_path, monkeypatch):
+    """`--revision` picks a branch of a hub repo in the local HF cache (offline): `main` holds untrained weights,
+    `distilled` the nano model, so only an honoured revision scores the R1 format. The system prompt is in every
+    saved prompt, and the per-problem details and the HTML report are written."""
+    from open_r1.cli import main
+    from open_r1.labs.nano_build import ensure_nano_model
+
+    hub = tmp_path / "hub"
+    cache_as_hub_revision(ensure_nano_model("nano://math-init"), "local/nano-math", "main", hub)
+    cache_as_hub_revision(nano_model, "local/nano-math", "distilled", hub)
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    out = tmp_path / "eval"
+    system = "You are a careful calculator."
+    code = main(
+        ["eval", "run", "--model", "local/nano-math", "--revision", "distilled", "--system-prompt", system,
+         "--benchmarks", "nano", "--samples", "2", "--max-samples", "10", "--output-dir", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads((out / "open_r1_eval.json").read_text())
+    assert report["revision"] == "distilled" and report["system_prompt"] == system
+    [nano] = report["benchmarks"]
+    assert nano["format"] >= 0.5, nano  # untrained weights (main) score 0 here
+    details = read_details(nano["details"])
+    assert len(details) == 10 and all(system in d["prompt"] for d in details)
+    assert all(len(d["completions"]) == 2 == len(d["verdicts"]) and d["gold"] for d in details)
+    assert "careful calculator" in (out / "report.html").read_text()
