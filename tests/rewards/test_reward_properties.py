@@ -1,5 +1,13 @@
-"""Property tests: arbitrary unicode completions and golds never raise, never overrun the per-sample budget by
-more than 1 s, and always return a float in the documented range or None."""
+"""Property tests: arbitrary unicode completions and golds never raise, never hang, and always return a float in the
+documented range or None.
+
+Timing here is not a speed test: on a shared 2-core CI runner a wall-clock bound of "budget + 1 s" fails whenever
+another process holds the cores. So the batch tests only guard against a hang (HANG_GUARD_S, far above any budget
+overrun a scheduler causes, far below a missing timeout on a pathological input), and the exact budget semantics
+(a pathological answer times out to None within its budget; a hung worker is killed) are tested deterministically,
+with a known slow input, in test_reward_accuracy.py. The regex-linearity test measures this thread's CPU time, which
+other processes' load does not inflate: catastrophic backtracking burns CPU, waiting does not.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ from open_r1.rewards import get_reward_funcs
 from open_r1.rewards.verifier import shared_pool
 
 BUDGET_S = 1.0
+HANG_GUARD_S = 30.0  # per call: a sample whose timeout never fires runs for minutes (test_reward_accuracy's TOWER)
 
 # Fragments that steer generated text into the parsers' interesting corners.
 FRAGMENTS = [
@@ -100,7 +109,7 @@ def test_accuracy_any_input_within_budget(completion, gold, chat):
     values = FUNCS["accuracy"]([sample], solution=[gold])
     elapsed = time.monotonic() - start
     _check("accuracy", values, 1)
-    assert elapsed <= BUDGET_S + 1.0, elapsed
+    assert elapsed <= BUDGET_S + HANG_GUARD_S, elapsed
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,16 +125,18 @@ def test_every_reward_any_batch(batch, chat):
         values = func(completions, solution=golds, completion_ids=ids, prompts=prompts)
         elapsed = time.monotonic() - start
         _check(name, values, len(batch))
-        # Samples run `workers` at a time, each within its budget.
-        assert elapsed <= math.ceil(len(batch) / workers) * BUDGET_S + 1.0, (name, elapsed)
+        # Samples run `workers` at a time, each within its budget; the guard only catches a hang (see the docstring).
+        assert elapsed <= math.ceil(len(batch) / workers) * BUDGET_S + HANG_GUARD_S, (name, elapsed)
 
 
 @settings(max_examples=25, deadline=None)
 @given(body=st.text(min_size=0, max_size=50), repeat=st.integers(1, 2000))
 def test_text_rewards_are_fast_on_long_inputs(body, repeat):
-    """Regexes stay linear: a long completion (up to ~100k chars) is scored in well under a second."""
+    """Regexes stay linear: a long completion (up to ~100k chars) is scored in well under a second of CPU.
+
+    These rewards run in this thread, so its CPU time is what they cost, whatever else the machine is doing."""
     completion = "<think>\n" + body * repeat + "\n</think>\n<answer>\n" + body * (repeat // 10)
     for name in ("format", "tag_count", "reasoning_steps", "code_format", "repetition_penalty"):
-        start = time.monotonic()
+        start = time.thread_time()
         _check(name, FUNCS[name]([completion], completion_ids=[[0]]), 1)
-        assert time.monotonic() - start < 1.0, name
+        assert time.thread_time() - start < 1.0, name
