@@ -9,8 +9,8 @@ WHY: the series runs in CI on every commit (a 2-core machine with a hard time li
     neighbours; CPU time is what a quiet machine would need, so it is the figure to compare with the budget.
 HOW: `execute` records the kernel's CPU time (user + system of the kernel and its descendants, reaped ones
     included, read from /proc) before it shuts the kernel down. The nano model is built (or found) first, outside
-    the timing, as the test suite's session fixture does; set OPEN_R1_CACHE (or OPEN_R1_TEST_CACHE) to reuse a
-    cache.
+    the timing, as the test suite's session fixture does (only when a chosen tutorial uses it); set OPEN_R1_CACHE (or
+    OPEN_R1_TEST_CACHE) to reuse a cache.
 DATA FLOW: docs/tutorials/*.py -> scripts.docs.tutorials.execute -> executed notebooks (a temporary folder, or
     --out) -> the table here (and --json for tools).
 
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["OPEN_R1_CACHE"] = tempfile.mkdtemp(prefix="bench-tutorials-cache-")
         cold = _timed(lambda: ensure_nano_model("nano://math"))
         print(f"cold cache: nano://math built in {cold[0]:.1f} s wall, {cold[1]:.1f} s CPU (paid once)", flush=True)
-    ensure_nano_model("nano://math")  # built once, outside the timings (the test suite's session fixture)
+    if any('"nano://math"' in t.source.read_text() for t in tutorials):
+        ensure_nano_model("nano://math")  # built once, outside the timings (the test suite's session fixture)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-tutorials-"))
     rows = []
     print(f"{'tutorial':28s} {'wall s':>8s} {'CPU s':>8s}  result")

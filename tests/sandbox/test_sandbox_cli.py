@@ -23,6 +23,10 @@ def test_every_leaf_has_a_func():
         assert callable(parse(argv).func)
     args = parse(["sandbox", "serve", "--max-concurrency", "3", "--provider", "piston", "--provider-url", "http://x"])
     assert (args.host, args.port, args.max_concurrency, args.provider) == ("127.0.0.1", 8000, 3, "piston")
+    # processes + threads: bounded at Piston's 64 by default, for the server's Piston runs and for `run`
+    assert parse(["sandbox", "serve"]).max_processes == 64
+    assert parse(["sandbox", "serve", "--max-processes", "8"]).max_processes == 8
+    assert parse(["sandbox", "run", "x.py", "--tests", "t.json"]).max_processes == 64
 
 
 @pytest.mark.system
