@@ -95,17 +95,21 @@ step_scores = steps_reward(samples)
 correct = [check(s, g)[1] for s, g in zip(samples, golds, strict=True)]
 negative_line = [bool(re.search(r"\n-\d", s)) for s in samples]
 
+answer_line = [bool(re.search(r"<answer>\n-\d", s)) for s in samples]
 print(f"{len(samples)} samples; reward values: {dict(sorted(Counter(step_scores).items()))}")
 kinds = Counter(m if m in ("\n-", "\n*") else "other" for s in samples for m in _STEP_RE.findall(s))
-print("what the markers were:", {k.replace(chr(10), "\\n"): v for k, v in kinds.items()})
-print(f"samples with a line starting with a negative number: {sum(negative_line)}")
-print(f"accuracy: {statistics.mean(correct):.3f}")
-print("an example with reward > 0:\n" + next(s for s, r in zip(samples, step_scores, strict=True) if r > 0))
+print("what the markers were:", dict(kinds))
+print(
+    f"samples with a line starting with a negative number: {sum(negative_line)} "
+    f"(a negative answer: {sum(answer_line)})"
+)
+print(f"accuracy {statistics.mean(correct):.3f}; mean reasoning_steps {statistics.mean(step_scores):.3f}")
+print("an example with reward > 0:\n" + next((s for s, r in zip(samples, step_scores, strict=True) if r > 0), "none"))
 
 # %% [markdown]
-# Every marker the nano model earns comes from a line beginning with a minus sign (the counts printed above): the
-# model never writes "Step 1:" or a list, because its teacher never did. The reward is therefore a *sign
-# detector*: it pays for a negative intermediate result.
+# The counts printed above say where the markers come from: lines that begin with a minus sign — a negative
+# intermediate result (`-1 - 3 = -4`) or a negative answer on its own line. The model never writes "Step 1:" or a
+# list, because its teacher never did. On this task the reward is a *sign detector*.
 #
 # ### How a policy games it: measured
 #
@@ -133,26 +137,33 @@ for name, adv in (("reasoning_steps", adv_steps), ("accuracy", adv_accuracy)):
     print(f"{name:16s} pushes up {len(pushed):3d} samples: {acc:.0%} of them correct, {neg:.0%} with a negative line")
 
 # %% [markdown]
-# Under `reasoning_steps`, *every* sample pushed up has a line starting with a minus sign, and whether it is right
-# is incidental (compare its share of correct samples with the accuracy reward's, which is 100 % by construction).
-# Trained on this reward, the policy learns to produce negative intermediate results — a sign flip in the first
-# operation does it — not to reason.
-#
-# The cheapest hack needs no arithmetic at all: three empty markers.
+# Under `reasoning_steps` the samples pushed up are the ones with a line starting with a minus sign (the shares
+# printed above); whether they are right is incidental — compare their share of correct samples with the accuracy
+# reward's, which is 100 % by construction. Trained on this reward, the policy learns to put negative numbers at the
+# start of lines, not to reason. Two edits measure how cheap that is:
 
 # %%
-padded = [s.replace("<think>\n", "<think>\nStep 1:\nStep 2:\nStep 3:\n", 1) for s in samples]
 (fmt,) = get_reward_funcs(["format"])
-padded_correct = [check(s, g)[1] for s, g in zip(padded, golds, strict=True)]
-print(f"reasoning_steps mean: {statistics.mean(step_scores):.3f} -> {statistics.mean(steps_reward(padded)):.3f}")
-print(f"format mean:          {statistics.mean(fmt(samples)):.3f} -> {statistics.mean(fmt(padded)):.3f}")
-print(f"accuracy:             {statistics.mean(correct):.3f} -> {statistics.mean(padded_correct):.3f}")
+edits = {
+    "three empty markers": lambda s: s.replace("<think>\n", "<think>\nStep 1:\nStep 2:\nStep 3:\n", 1),
+    "answer sign flipped to -": lambda s: re.sub(r"<answer>\n(\d)", r"<answer>\n-\1", s),
+}
+print(f"{'':26s} {'reasoning_steps':>16s} {'format':>8s} {'accuracy':>9s}")
+print(
+    f"{'the samples':26s} {statistics.mean(step_scores):16.3f} {statistics.mean(fmt(samples)):8.3f} "
+    f"{statistics.mean(correct):9.3f}"
+)
+for name, edit in edits.items():
+    edited = [edit(s) for s in samples]
+    acc = statistics.mean(check(s, g)[1] for s, g in zip(edited, golds, strict=True))
+    print(f"{name:26s} {statistics.mean(steps_reward(edited)):16.3f} {statistics.mean(fmt(edited)):8.3f} {acc:9.3f}")
 
 # %% [markdown]
-# The edit maxes `reasoning_steps` for every sample that keeps its think block, leaves the strict format intact
-# (the markers sit inside `<think>`), and cannot change a single answer. Best-of-N selection, the simplest
-# optimiser there is, shows the same thing without editing anything: pick the sample with the highest reward in
-# each group.
+# Three markers max the reward for every sample that keeps its think block, leave the strict format intact (they
+# sit inside `<think>`) and cannot change a single answer. Flipping the sign of every non-negative answer raises the
+# reward too — and wrecks accuracy: on this task the reward prefers a wrong sign to a right positive answer.
+# Best-of-N selection, the simplest optimiser there is, needs no edit at all: pick the sample with the highest
+# reward in each group.
 
 
 # %%
@@ -225,8 +236,8 @@ assert max(explicit_steps(samples)) == 0.0, "the nano model writes no Step lines
 print("exercise 1: ok")
 
 # %% [markdown]
-# **Exercise 2.** Measure how much of `reasoning_steps` on the nano samples comes from negative numbers: remove
-# every marker that is a line starting with `-` followed by a digit, rescore, and report both means.
+# **Exercise 2.** Measure how much of `reasoning_steps` on the nano samples comes from negative numbers: neutralise
+# every line start made of `-` and a digit (without changing the number), rescore, and report both means.
 
 
 # %% tags=["solution"]
@@ -239,7 +250,7 @@ print(f"mean reward {statistics.mean(step_scores):.3f}; without negative-number 
 
 # %% tags=["check"]
 assert statistics.mean(step_scores) > 0, "some nano samples have a line starting with a negative number"
-assert statistics.mean(rescored) == 0.0, "every marker on the nano samples was a negative number"
+assert statistics.mean(rescored) <= 0.1 * statistics.mean(step_scores), "(nearly) every marker was a negative number"
 assert steps_reward([without_negative_lines("x\n- a bullet\n-3 + 1 = -2")]) == [1 / 3]
 print("exercise 2: ok")
 
