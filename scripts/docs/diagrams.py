@@ -249,7 +249,7 @@ def r1_pipeline(root: Path) -> Diagram:
     for lab in _labs(root):
         name = lab.get("name", "")
         if name in where:
-            by_stage.setdefault(where[name], []).append(f"{name}: {lab.get('stage', '')}")
+            by_stage.setdefault(where[name], []).append(name)
     layout_rows = [["base"], ["zero", "cold"], ["rl"], ["rs"], ["all", "distil"], ["eval"]]
     rows: list[list[Node]] = []
     edges: list[Edge] = []
@@ -261,7 +261,7 @@ def r1_pipeline(root: Path) -> Diagram:
             if i in by_stage:
                 labs = by_stage[i]
                 title = "lab" if len(labs) == 1 else "labs"
-                row.append(Node(f"lab-{i}", title, "\n".join(labs), "lab"))
+                row.append(Node(f"lab-{i}", title, ", ".join(labs), "lab"))
                 edges.append(Edge(f"lab-{i}", i, dashed=True))
         rows.append(row)
     edges += [
