@@ -83,8 +83,18 @@ def test_lcb_v4_is_the_v4_subset_with_sixteen_samples(tmp_path):
 
 def test_revision_system_prompt_and_parallel_overrides_reach_the_spec(tmp_path):
     spec = build_spec(
-        "org/Model-32B", BENCHMARKS["math_500"], tmp_path, "vllm", None, None, dict(R1_GENERATION), {},
-        revision="abc123", system_prompt="Think first.", data_parallel=2, tensor_parallel=4,
+        "org/Model-32B",
+        BENCHMARKS["math_500"],
+        tmp_path,
+        "vllm",
+        None,
+        None,
+        dict(R1_GENERATION),
+        {},
+        revision="abc123",
+        system_prompt="Think first.",
+        data_parallel=2,
+        tensor_parallel=4,
     )
     assert spec["revision"] == "abc123" and spec["system_prompt"] == "Think first."
     assert spec["vllm"]["data_parallel_size"] == 2 and spec["vllm"]["tensor_parallel_size"] == 4
@@ -120,8 +130,12 @@ def test_details_report_and_plot_from_a_run(tmp_path):
     summary = {
         "per_sample": {
             "nano_math|0": [
-                {"metrics": {"pass@1": 0.5}, "prompt": "user: Compute 1 + 2.", "gold": ["3"],
-                 "completions": [good, "<answer>4</answer>"]},
+                {
+                    "metrics": {"pass@1": 0.5},
+                    "prompt": "user: Compute 1 + 2.",
+                    "gold": ["3"],
+                    "completions": [good, "<answer>4</answer>"],
+                },
             ]
         }
     }
@@ -130,8 +144,12 @@ def test_details_report_and_plot_from_a_run(tmp_path):
     assert line["prompt"] == "user: Compute 1 + 2." and line["gold"] == ["3"]
     assert line["verdicts"] == [{"format": True, "correct": True}, {"format": False, "correct": False}]
     report = {
-        "model": "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B", "revision": "r1", "system_prompt": None, "size": "1.5B",
-        "backend": "vllm", "generation": R1_GENERATION,
+        "model": "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B",
+        "revision": "r1",
+        "system_prompt": None,
+        "size": "1.5B",
+        "backend": "vllm",
+        "generation": R1_GENERATION,
         "benchmarks": [
             {"benchmark": "math_500", "title": "MATH-500", "samples": 4, "problems": 500, "pass@1": 0.8},
             {"benchmark": "nano", "title": "nano", "samples": 2, "problems": 1, "pass@1": 0.5, "details": str(path)},
@@ -143,3 +161,29 @@ def test_details_report_and_plot_from_a_run(tmp_path):
     assert "Compute 1 + 2." in html and "correct=True" in html and "correct=False" in html
     assert (tmp_path / "comparison.png").stat().st_size > 1000
     assert json.loads(path.read_text().splitlines()[0])["benchmark"] == "nano"
+
+
+def test_report_command_prints_the_details_of_wrong_problems(tmp_path, capsys):
+    import json
+
+    from open_r1.cli import main
+    from open_r1.eval.benchmarks import write_details
+
+    good = "<think>\n1 + 2 = 3\n</think>\n<answer>\n3\n</answer>"
+    rows = [
+        {"metrics": {}, "prompt": "user: Compute 1 + 2.", "gold": ["3"], "completions": [good, good]},
+        {"metrics": {}, "prompt": "user: Compute 5 - 9.", "gold": ["-4"], "completions": ["<answer>4</answer>", good]},
+    ]
+    path = write_details(
+        BENCHMARKS["nano"], {"per_sample": {"nano_math|0": rows}}, tmp_path / "nano" / "details.jsonl"
+    )
+    report = {"model": "m", "size": None, "backend": "transformers", "generation": R1_GENERATION,
+              "benchmarks": [{"benchmark": "nano", "title": "nano", "samples": 2, "problems": 2, "pass@1": 0.5,
+                              "details": str(path)}]}  # fmt: skip
+    (tmp_path / "open_r1_eval.json").write_text(json.dumps(report))
+    assert main(["eval", "report", str(tmp_path), "--details", "nano", "--show", "wrong", "--html"]) == 0
+    out = capsys.readouterr().out
+    assert "Compute 5 - 9." in out and "Compute 1 + 2." not in out
+    assert (tmp_path / "report.html").is_file()
+    assert main(["eval", "report", str(tmp_path), "--details", "aime24"]) != 0
+    assert "no details for benchmark 'aime24'" in capsys.readouterr().err
