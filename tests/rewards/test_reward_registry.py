@@ -256,6 +256,7 @@ def test_sandbox_make_code_reward_gets_binary_flag(monkeypatch):
         "provider": "local",
         "num_parallel": 4,
         "router_url": None,
+        "enforce_same_language": False,
     }
 
 
