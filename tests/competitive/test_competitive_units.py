@@ -190,12 +190,17 @@ def test_cf_problem_from_open_r1_style_row():
 
 # -- documentation ------------------------------------------------------------------------------------------------
 
-KEY_MODULES = ["execution", "checkers", "patcher", "ioi", "codeforces", "rewards", "report", "problemset", "hub_ioi", "lab", "__init__"]
+KEY_MODULES = [
+    "execution", "checkers", "patcher", "ioi", "codeforces", "rewards", "report", "problemset", "hub_ioi", "scoring",
+    "__init__", "open_r1.labs.ioi_eval",
+]
 
 
 @pytest.mark.parametrize("name", KEY_MODULES)
 def test_key_modules_open_with_the_four_part_docstring(name):
-    module = importlib.import_module("open_r1.competitive" if name == "__init__" else f"open_r1.competitive.{name}")
+    if name == "__init__":
+        name = "open_r1.competitive"
+    module = importlib.import_module(name if name.startswith("open_r1") else f"open_r1.competitive.{name}")
     doc = module.__doc__ or ""
     positions = [doc.find(f"\n{part}\n") for part in ("WHAT", "WHY", "HOW", "DATA FLOW")]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), name
