@@ -36,7 +36,9 @@ def _run(kind: str, args: argparse.Namespace) -> int:
     overrides = list(args.unknown) + list(args.passthrough)
     script_args, training_args, model_args = parse_training_recipe(kind, args.config, overrides)
     ensure_model(model_args.model_name_or_path)  # a nano:// model is built here, before any rank loads it
-    summary = entry(script_args, training_args, model_args, recipe_path=args.config, resume=not args.no_resume)
+    publisher, callbacks = _hub_setup(script_args, training_args, resume=not args.no_resume)
+    summary = entry(script_args, training_args, model_args, recipe_path=args.config, resume=not args.no_resume,
+                    extra_callbacks=callbacks)
     try:
         if int(os.environ.get("RANK", "0")) != 0:
             return 0  # one run card per run: only the main process has the held-out scores
@@ -50,9 +52,94 @@ def _run(kind: str, args: argparse.Namespace) -> int:
             seed=training_args.seed,
         )
         print(json.dumps({k: v for k, v in summary.items() if k.startswith("heldout")}, indent=2))
+        if publisher is not None:
+            _publish(publisher, script_args, training_args)
         return 0
     finally:
         _leave_process_group()
+
+
+def _hub_setup(script_args: Any, training_args: Any, resume: bool) -> tuple[Any, list[Any]]:
+    """Publishing (open_r1.train.hub): check the recipe, fetch the newest pushed checkpoint when there is no local one
+    to resume from, and build the checkpoint-push callback with a benchmark launcher for the runtime in use."""
+    import os
+
+    from open_r1.core.errors import ConfigError
+    from open_r1.labs.benchmark_jobs import benchmark_launcher
+    from open_r1.train.common import last_checkpoint
+    from open_r1.train.hub import (
+        HubPublisher,
+        PushCheckpointsCallback,
+        check_revision,
+        download_checkpoint,
+        find_pushed_checkpoint,
+        run_revision,
+    )
+
+    if not (script_args.push_to_hub_revision or script_args.push_checkpoints):
+        return None, []
+    if training_args.hub_token:
+        raise ConfigError(
+            "a Hub token in a recipe would be copied into the run card and the pushed model",
+            key="hub_token",
+            fix="remove it; set HF_TOKEN in the environment (or `hf auth login`) instead.",
+        )
+    if not training_args.hub_model_id:
+        raise ConfigError(
+            "pushing needs a repository", key="hub_model_id", fix="set hub_model_id: <namespace>/<name>."
+        )
+    publisher = HubPublisher(training_args.hub_model_id, run_revision(training_args.output_dir,
+                             script_args.hub_model_revision), private=training_args.hub_private_repo)
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    local = last_checkpoint(training_args.output_dir)
+    pushed = find_pushed_checkpoint(publisher.api, publisher.repo_id, publisher.revision) if resume else None
+    if main_process:
+        check_revision(publisher.api, publisher.repo_id, publisher.revision, script_args.overwrite_hub_revision,
+                       resuming=resume and (local is not None or pushed is not None))
+        if local is None and pushed is not None:
+            # A fresh machine (or a wiped output_dir): resume from the newest checkpoint this run pushed. Multi-process
+            # launches need output_dir on a filesystem every rank sees, as for local checkpoints.
+            step, branch = pushed
+            print(f"resuming from the pushed checkpoint {publisher.repo_id}@{branch}")
+            download_checkpoint(publisher.api, publisher.repo_id, branch, step, training_args.output_dir)
+    launcher = None
+    if script_args.benchmarks:
+        launcher = benchmark_launcher(os.environ.get("OPEN_R1_BENCHMARK_RUNTIME", "local"), training_args.output_dir)
+    callbacks = [PushCheckpointsCallback(publisher, script_args.benchmarks, launcher)] if (
+        script_args.push_checkpoints and main_process) else []
+    publisher.launcher = launcher
+    return publisher, callbacks
+
+
+def _publish(publisher: Any, script_args: Any, training_args: Any) -> None:
+    """Push the final model with its model card (the run card's essentials) once the run card is written."""
+    import json
+    from pathlib import Path
+
+    from open_r1.train.hub import publish_final
+
+    card = json.loads((Path(training_args.output_dir) / "run_card.json").read_text())
+    config = card.get("config", {})
+    essentials = {
+        "repo_id": publisher.repo_id,
+        "revision": publisher.revision,
+        "kind": card.get("kind"),
+        "base_model": config.get("model", {}).get("model_name_or_path"),
+        "recipe": card.get("recipe"),
+        "dataset": config.get("script", {}).get("dataset_name") or "dataset_mixture",
+        "git_sha": (card.get("git") or {}).get("sha"),
+        "image_digest": (card.get("image") or {}).get("digest"),
+        "seed": card.get("seed"),
+        "global_step": (card.get("metrics") or {}).get("global_step"),
+        "metrics": {k: v for k, v in ((card.get("metrics") or {}).get("train") or {}).items()
+                    if isinstance(v, int | float)},
+    }
+    if script_args.push_to_hub_revision:
+        record = publish_final(publisher, training_args.output_dir, essentials, publisher.launcher,
+                               script_args.benchmarks)
+        print(f"pushed {record['repo_id']}@{record['branch']} ({record['commit'][:12]})"
+              + (f"; benchmark job {record['benchmark_job']}" if record.get("benchmark_job") else ""))
+    publisher.close()
 
 
 def _leave_process_group() -> None:

@@ -54,7 +54,7 @@ from open_r1.train.common import (
 
 
 def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
-               resume: bool = True) -> dict[str, Any]:
+               resume: bool = True, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
     from trl import GRPOTrainer
 
     from open_r1.data import get_dataset, to_prompts
@@ -94,7 +94,7 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
         eval_dataset=dataset.get("test") if training_args.eval_strategy != "no" else None,
         processing_class=tokenizer,
         callbacks=[JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
-                   RichMetricsCallback("GRPO")],
+                   RichMetricsCallback("GRPO"), *(extra_callbacks or [])],  # e.g. open_r1.train.hub
         peft_config=peft_config(model_args),  # use_peft: TRL wraps the loaded model with LoRA adapters
         quantization_config=quantization_config(model_args),  # load_in_4bit / 8bit: reaches from_pretrained
     )

@@ -66,6 +66,7 @@ def train_sft(
     recipe_path: str | None = None,
     resume: bool = True,
     progress_title: str = "SFT",
+    extra_callbacks: list[Any] | None = None,
 ) -> dict[str, Any]:
     from trl import SFTTrainer
 
@@ -104,6 +105,7 @@ def train_sft(
         callbacks=[
             JsonlMetricsCallback(os.path.join(training_args.output_dir, "metrics.jsonl")),
             RichMetricsCallback(progress_title),
+            *(extra_callbacks or []),  # e.g. open_r1.train.hub's checkpoint pushes
         ],
         peft_config=peft_config(model_args),  # use_peft: LoRA adapters on the loaded model (TRL)
         quantization_config=quantization_config(model_args),  # load_in_4bit / 8bit: reaches from_pretrained
