@@ -67,8 +67,8 @@ def check_manifest(site: Site) -> list[str]:
 def check_mentions(site: Site) -> list[str]:
     """Every repository path a page's notes name exists: a renamed test or script fails here, not in a reader's shell.
 
-    Paths are looked up from the repository root and from the file's own folder (a lab.yaml names
-    `recipes/nano.yaml`); placeholders (`<lab>`, `*`, `{name}`, UPPER_CASE segments) and build outputs are skipped.
+    Paths are looked up from the repository root and from every folder above the file (a lab.yaml or a recipe
+    names its lab's `recipes/nano.yaml`); placeholders (`<lab>`, `*`, `{name}`, UPPER_CASE segments) and build outputs are skipped.
     """
     problems = []
     for entry in site.entries:
@@ -88,7 +88,9 @@ def check_mentions(site: Site) -> list[str]:
                 ):
                     continue
                 seen.add(path)
-                if (site.root / path).exists() or (site.root / entry.path).parent.joinpath(path).exists():
+                # from the root, or from any folder above the file (a recipe names `recipes/nano.yaml` of its lab)
+                folders = [f for f in (site.root / entry.path).parents if f == site.root or site.root in f.parents]
+                if any((folder / path).exists() for folder in folders):
                     continue
                 problems.append(f"{entry.path}: its notes name {path}, which does not exist (fix the note)")
     return problems
