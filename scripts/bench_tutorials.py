@@ -20,6 +20,8 @@ DATA FLOW: docs/tutorials/*.py -> scripts.docs.tutorials.execute -> executed not
     python scripts/bench_tutorials.py --cold           # first time the nano build in an empty cache (the cost a
                                                        # reader's first tutorial pays once), then every tutorial warm
     python scripts/bench_tutorials.py --markdown       # also print the table as Markdown (docs/pages/about.md)
+    python scripts/bench_tutorials.py --from-notebooks /tmp/nb build/docs/notebooks   # no execution: the figures
+                                                       # `execute` recorded in executed notebooks of the current source
 """
 
 from __future__ import annotations
@@ -52,6 +54,44 @@ def _timed(work) -> tuple[float, float]:
     return time.perf_counter() - wall0, cpu() - cpu0
 
 
+def _recorded(tutorials: list, folders: list[Path], markdown: bool) -> int:
+    """Print the wall and CPU seconds `execute` stored in executed notebooks (metadata `open_r1`), for the latest
+    successful execution of each tutorial's current source (the first half of the notebook's cache key)."""
+    from scripts.docs.tutorials import source_key
+
+    found: dict[str, dict] = {}
+    for folder in folders:
+        for path in folder.rglob("*.ipynb"):
+            try:
+                meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("open_r1") or {}
+            except (OSError, ValueError):
+                continue
+            stem = path.stem
+            if not meta.get("cache_key") or meta.get("error"):
+                continue
+            current = next((t for t in tutorials if t.stem == stem), None)
+            if current is None or meta["cache_key"].split("-")[0] != source_key(current):
+                continue
+            if stem not in found or meta["executed_at"] > found[stem]["executed_at"]:
+                found[stem] = meta
+    print(f"{'tutorial':28s} {'wall s':>8s} {'CPU s':>8s}  executed")
+    for t in tutorials:
+        meta = found.get(t.stem)
+        if meta:
+            print(f"{t.stem:28s} {meta['seconds']:8.1f} {meta['cpu_seconds'] or 0:8.1f}  {meta['executed_at']}")
+        else:
+            print(f"{t.stem:28s} {'-':>8s} {'-':>8s}  no executed notebook of the current source")
+    if markdown:
+        print("\n| tutorial | CPU s | wall s | executed |\n|---|---|---|---|")
+        for t in tutorials:
+            meta = found.get(t.stem)
+            if meta:
+                print(f"| `{t.stem}` | {meta['cpu_seconds']} | {meta['seconds']} | {meta['executed_at'][:16]} |")
+            else:
+                print(f"| `{t.stem}` | — | — | not measured |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/bench_tutorials.py", description=__doc__.split("\n")[0])
     parser.add_argument("only", nargs="*", help="parts of tutorial file names (default: all tutorials)")
@@ -62,12 +102,22 @@ def main(argv: list[str] | None = None) -> int:
         "--cold", action="store_true", help="first time the nano build in an empty cache (the cold-cache cost, once)"
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown as well")
+    parser.add_argument(
+        "--from-notebooks",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="execute nothing: read the figures `execute` recorded in executed notebooks (the latest per tutorial "
+        "whose source is unchanged) under these folders",
+    )
     args = parser.parse_args(argv)
     if os.environ.get("OPEN_R1_TEST_CACHE") and not os.environ.get("OPEN_R1_CACHE"):
         os.environ["OPEN_R1_CACHE"] = os.environ["OPEN_R1_TEST_CACHE"]
     tutorials = [t for t in discover(REPO) if not args.only or any(part in t.stem for part in args.only)]
     if not tutorials:
         parser.error(f"no tutorial matches {args.only}")
+    if args.from_notebooks:
+        return _recorded(tutorials, args.from_notebooks, args.markdown)
     from open_r1.labs.nano_build import ensure_nano_model
 
     cold = None
