@@ -55,7 +55,7 @@
 import time
 import warnings
 
-from math_verify import parse, verify
+from math_verify import parse
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' deprecation notices are not the lesson
 golds = ["$-4$", "-4", r"$\frac{63}{400}$", r"\boxed{\frac{3}{4}}", "$x^2 + 2x + 1$", r"$\boxed{\frac{1}{", "twelve"]
