@@ -56,7 +56,8 @@ def test_every_lab_renders_valid_bash_from_its_manifest(lab, profile, tmp_path):
         assert "--gpus-per-node" not in text
     assert "#SBATCH --requeue" in text and "#SBATCH --signal=B:USR1@300" in text
     assert "trap on_usr1 USR1" in text and 'scontrol requeue "$SLURM_JOB_ID"' in text
-    assert "-m open_r1 train" in text  # `open-r1 train` installs the preemption hook and rank records in every process
+    # every rank runs the lab's own `open-r1` command (`open-r1 train` installs the preemption hook and rank records)
+    assert f"-m open_r1 {load_lab(lab).entrypoint}" in text
     assert str(load_lab(lab).recipe_path(profile).relative_to(project_root())) in text
 
 
