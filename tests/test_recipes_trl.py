@@ -24,12 +24,25 @@ from open_r1.core.errors import ConfigError
 from open_r1.labs.manifest import list_labs, load_lab
 
 TRAINERS = {"train grpo": GRPOConfig, "train sft": SFTConfig}
-CASES = [
-    (name, profile)
-    for name in list_labs()
-    if load_lab(name).entrypoint in TRAINERS
-    for profile in load_lab(name).profiles
-]
+
+
+def training_recipes(name: str):
+    """(profile, entrypoint, recipe, inputs) of a lab's training runs: its own, or its training stages' for a pipeline
+    lab, whose runner hands a stage its model and data from earlier stages (placeholders here: nothing is loaded)."""
+    lab = load_lab(name)
+    stages = getattr(lab, "stages", None) or []
+    for profile in lab.profiles:
+        if stages:
+            for stage in stages:
+                if stage.entrypoint in TRAINERS:
+                    inputs = ["--model_name_or_path", "/stage/model"] if stage.model_from else []
+                    inputs += ["--dataset_name", "/stage/data.jsonl"] if stage.data_from else []
+                    yield profile, stage.entrypoint, lab.stage_recipe(profile, stage.name), tuple(inputs)
+        elif lab.entrypoint in TRAINERS:
+            yield profile, lab.entrypoint, lab.recipe_path(profile), ()
+
+
+CASES = [(name, *recipe) for name in list_labs() for recipe in training_recipes(name)]
 
 
 def world_size(profile) -> int:
@@ -51,17 +64,18 @@ def launched_as(monkeypatch):
 
 
 def test_the_training_labs_are_all_covered():
-    assert {name for name, _ in CASES} >= {"grpo-math", "grpo-code", "distill", "fsdp-32b"}, CASES
-    assert {profile for _, profile in CASES} >= {"nano", "full"}
+    assert {case[0] for case in CASES} >= {"grpo-math", "grpo-code", "distill", "fsdp-32b"}, CASES
+    assert {case[1] for case in CASES} >= {"nano", "full"}
 
 
-@pytest.mark.parametrize("name, profile", CASES, ids=[f"{n}-{p}" for n, p in CASES])
-def test_recipe_passes_trl_cross_field_rules(name, profile, launched_as, tmp_path):
-    lab = load_lab(name)
-    prof = lab.profile(profile)
+@pytest.mark.parametrize(
+    "name, profile, entrypoint, recipe, inputs", CASES, ids=[f"{n}-{p}-{r.stem}" for n, p, _, r, _ in CASES]
+)
+def test_recipe_passes_trl_cross_field_rules(name, profile, entrypoint, recipe, inputs, launched_as, tmp_path):
+    prof = load_lab(name).profile(profile)
     launched_as(prof)
-    trainer_class = TRAINERS[lab.entrypoint]
-    _, args, model = parse_recipe(trainer_class, str(lab.recipe_path(profile)), ["--output_dir", str(tmp_path)])
+    trainer_class = TRAINERS[entrypoint]
+    _, args, model = parse_recipe(trainer_class, str(recipe), ["--output_dir", str(tmp_path), *inputs])
     assert type(args) is trainer_class and model.model_name_or_path
     assert args.world_size == world_size(prof)
     if trainer_class is GRPOConfig:  # the rule this test exists for: whole groups in every generation batch
