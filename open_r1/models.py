@@ -280,7 +280,7 @@ def merge_adapter(adapter_dir: str | Path, output_dir: str | Path, base_model: s
         "output": str(output_dir),
         "lora_r": adapter_config.get("r"),
         "lora_alpha": adapter_config.get("lora_alpha"),
-        "target_modules": adapter_config.get("target_modules"),
+        "target_modules": sorted(adapter_config.get("target_modules") or []),
         "adapter_parameters": adapter_counts["total"] - merged_total,
         "merged_parameters": merged_total,
         "max_logit_difference": float((adapter_logits - merged_logits).abs().max()),

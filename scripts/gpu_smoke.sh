@@ -11,7 +11,8 @@
 # WHY: the unit tests run on CPUs only; this is the check that the training stack (torch CUDA build, TRL, accelerate)
 #   really trains on a GPU before anyone spends cluster hours on the full recipe.
 # HOW: plain `open-r1` commands; `timeout` bounds every step so a hang cannot eat a GPU lease.
-# DATA FLOW: writes <out>/{env.txt, doctor.txt, run/ (run card, metrics.jsonl, eval_results.json), determinism.txt}.
+# DATA FLOW: writes <out>/{env.txt, doctor.txt, run/ (run card, metrics.jsonl, eval_results.json), determinism.txt,
+#   part2.txt and lora/ qlora/ plain/ vllm/ wandb/ (one shortened nano GRPO run each, with its run card)}.
 #
 # Usage: scripts/gpu_smoke.sh [OUT_DIR]   (default runs/gpu-smoke)
 set -euo pipefail
@@ -68,4 +69,53 @@ for row_a, row_b in zip(*runs):
         if key in row_a and key in row_b:
             worst = max(worst, abs(row_a[key] - row_b[key]) / max(1e-12, abs(row_a[key])))
 print(f"{len(runs[0])} logged steps, {len(keys)} metrics: largest relative difference between two seeded runs {worst:.3g}")
+EOF
+
+# ---------------------------------------------------------------------------------------------------------------
+# Part 2 features (tutorials 8, 9, 12), each bounded by `timeout` and measured on the same nano model:
+#   lora/     LoRA GRPO (labs/grpo-math/recipes/nano-lora.yaml) on the GPU: adapter only, trainable/total in the card
+#   qlora/    the same with the base loaded in 4-bit NF4 (bitsandbytes; the GPU image's lock has it)
+#   vllm/     GRPO with vLLM generating in colocate mode (20 % of the GPU, sleep mode), against plain/ (transformers)
+#   wandb/    report_to wandb with WANDB_MODE unset: an offline W&B run inside the run folder
+# A failing step is recorded in part2.txt and the script goes on, so one missing package does not hide the others.
+part2() {  # part2 <name> <timeout s> <extra args...>: one shortened nano GRPO run into $out/<name>
+    local name=$1 limit=$2
+    shift 2
+    SECONDS=0
+    if timeout "$limit" "$python" -m open_r1 train grpo --config "$recipe" --output_dir "$out/$name" \
+        --use_cpu false --max_steps 10 --logging_steps 1 --heldout_samples 100 --save_strategy no "$@" \
+        >"$out/$name.log" 2>&1; then
+        echo "$name: ok in ${SECONDS}s" | tee -a "$out/part2.txt"
+    else
+        echo "$name: FAILED after ${SECONDS}s (see $name.log)" | tee -a "$out/part2.txt"
+    fi
+}
+: >"$out/part2.txt"
+recipe=labs/grpo-math/recipes/nano-lora.yaml
+part2 lora 300 --bf16 true
+part2 qlora 300 --bf16 true --dtype bfloat16 --load_in_4bit true
+recipe=labs/grpo-math/recipes/nano.yaml
+part2 plain 300 --bf16 true --heldout_samples 0
+part2 vllm 420 --bf16 true --heldout_samples 0 --use_vllm true --vllm_mode colocate \
+    --vllm_gpu_memory_utilization 0.2 --vllm_enable_sleep_mode true
+# W&B: offline by default (no key, no network): WANDB_MODE is unset on purpose; the group names this smoke run
+unset WANDB_MODE
+export WANDB_RUN_GROUP=gpu-smoke
+part2 wandb 300 --bf16 true --report_to wandb
+"$python" - "$out" <<'EOF' | tee -a "$out/part2.txt"
+import json
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+for name in ("lora", "qlora", "plain", "vllm", "wandb"):
+    card = out / name / "run_card.json"
+    if not card.exists():
+        print(f"{name}: no run card")
+        continue
+    m = json.loads(card.read_text())["metrics"]
+    before, after = m.get("heldout_before") or {}, m.get("heldout_after") or {}
+    print(json.dumps({"run": name, "wall_s": m.get("wall_s"), "parameters": m.get("parameters"),
+                      "saved": (m.get("saved") or {}).get("kind"), "tracking": m.get("tracking"),
+                      "heldout_accuracy": [before.get("accuracy"), after.get("accuracy")]}))
 EOF

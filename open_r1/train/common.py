@@ -55,7 +55,8 @@ def finish_model(trainer: Any, tokenizer: Any, output_dir: str) -> None:
 def saved_weights(output_dir: str | os.PathLike) -> dict[str, Any]:
     """What the final save wrote: a LoRA adapter (adapter_config.json + adapter weights) or a full model."""
     root = Path(output_dir)
-    files = sorted(p.name for p in root.glob("*.safetensors")) + sorted(p.name for p in root.glob("*.bin"))
+    files = sorted(p.name for p in root.glob("*.safetensors"))
+    files += sorted(p.name for p in root.glob("*.bin") if p.name != "training_args.bin")
     if (root / "adapter_config.json").exists():
         return {"kind": "adapter", "files": ["adapter_config.json", *files],
                 "merge": f"open-r1 merge {root} --output {root}-merged"}

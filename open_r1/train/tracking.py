@@ -36,6 +36,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,51 @@ def start_tracking(training_args: Any) -> TrackingHandle:
     handle.settings = settings
     write_json_atomic(record, {"wandb_id": handle.wandb_run.id})
     return handle
+
+
+def read_offline_run(folder: str | Path) -> dict[str, Any]:
+    """The history rows and the final summary of an offline W&B run, read from its `run-<id>.wandb` file.
+
+    W&B writes an offline run as one append-only log: a 7-byte header (":W&B", magic 0xBEE1, version), then 32 KiB
+    blocks of records, each with a 7-byte header (CRC32C, length, kind: 1 full, 2 first, 3 middle, 4 last piece)
+    holding a serialized `wandb_internal_pb2.Record` (LevelDB's log layout). `wandb sync` uploads exactly this file;
+    reading it here lets a test or a tutorial check what an offline run holds without an account.
+    """
+    from wandb.proto import wandb_internal_pb2
+
+    path = next(Path(folder).glob("run-*.wandb"))
+    data, block, pos = path.read_bytes(), 32768, 7
+    pieces: list[bytes] = []
+    records: list[bytes] = []
+    while pos + 7 <= len(data):
+        left = block - pos % block
+        if left < 7:
+            pos += left  # a record header never straddles a block: the tail is padding
+            continue
+        _crc, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        if kind == 0:
+            pos += left
+            continue
+        chunk, pos = data[pos + 7 : pos + 7 + length], pos + 7 + length
+        if kind == 1:
+            records.append(chunk)
+        elif kind == 2:
+            pieces = [chunk]
+        elif kind == 3:
+            pieces.append(chunk)
+        elif kind == 4:
+            records.append(b"".join([*pieces, chunk]))
+    history: list[dict[str, Any]] = []
+    final: dict[str, Any] = {}
+    for raw in records:
+        record = wandb_internal_pb2.Record()
+        record.ParseFromString(raw)
+        kind = record.WhichOneof("record_type")
+        if kind == "history":
+            history.append({i.key or "/".join(i.nested_key): json.loads(i.value_json) for i in record.history.item})
+        elif kind == "summary":
+            final.update({i.key or "/".join(i.nested_key): json.loads(i.value_json) for i in record.summary.update})
+    return {"history": history, "summary": final}
 
 
 def finish_tracking(handle: TrackingHandle, summary: dict[str, Any]) -> dict[str, Any]:

@@ -91,26 +91,19 @@ def test_lora_recipe_builds_a_peft_config():
 
 @pytest.fixture(scope="module")
 def lora_run(nano_model, tmp_path_factory):
-    out = tmp_path_factory.mktemp("lora") / "run"
+    import yaml
+
+    root = tmp_path_factory.mktemp("lora")
+    out = root / "run"
+    # report_to is a list in a recipe (the command line takes one name): the LoRA recipe with both trackers
+    recipe = yaml.safe_load(Path(RECIPE).read_text())
+    recipe["report_to"] = ["wandb", "tensorboard"]
+    (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
     env.update(WANDB_API_KEY=SECRET, WANDB_RUN_GROUP="lora-tests", HF_HUB_OFFLINE="1")
-    cmd = [
-        sys.executable,
-        "-m",
-        "open_r1",
-        "train",
-        "grpo",
-        "--config",
-        RECIPE,
-        "--output_dir",
-        str(out),
-        *SHRINK,
-        "--report_to",
-        "wandb",
-        "tensorboard",
-        "--run_name",
-        "nano-lora-test",
-    ]
+    config = str(root / "recipe.yaml")
+    cmd = [sys.executable, "-m", "open_r1", "train", "grpo", "--config", config, "--output_dir", str(out), *SHRINK]
+    cmd += ["--run_name", "nano-lora-test"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out, proc.stdout + proc.stderr
@@ -186,10 +179,14 @@ def test_wandb_offline_run_is_recorded_without_secrets(lora_run):
     folder = Path(wandb_block["folder"])
     assert folder.is_dir() and folder.name.startswith("offline-run-") and folder.name.endswith(wandb_block["id"])
     assert (folder / f"run-{wandb_block['id']}.wandb").stat().st_size > 0
-    summary = json.loads((folder / "files" / "wandb-summary.json").read_text())
-    assert "train/loss" in summary and "train/reward" in summary
-    assert summary["heldout_after/accuracy"] == card["metrics"]["heldout_after"]["accuracy"]
-    assert card["metrics"]["tracking"]["secrets_set"] == ["WANDB_API_KEY"]
+    from open_r1.train.tracking import read_offline_run
+
+    offline = read_offline_run(folder)
+    steps = [row for row in offline["history"] if "train/loss" in row]
+    assert [row["train/global_step"] for row in steps] == [1, 2]  # logging_steps 1, max_steps 2
+    assert all("train/reward" in row and "train/completions/mean_length" in row for row in steps)
+    assert offline["summary"]["heldout_after/accuracy"] == card["metrics"]["heldout_after"]["accuracy"]
+    assert "WANDB_API_KEY" in card["metrics"]["tracking"]["secrets_set"]
     assert list((out / "runs").rglob("events.out.tfevents.*")), "tensorboard wrote no event file"
     leaks = [str(p) for p in out.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
     assert not leaks and SECRET not in log, leaks
