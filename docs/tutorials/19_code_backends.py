@@ -70,7 +70,7 @@ SUBMISSIONS = [
         id="cpp",
     ),
     Submission(code="print(", tests=TESTS, id="syntax error"),
-    Submission(code="while True: pass", tests=TESTS[:1], limits=Limits(cpu_time_s=1), id="busy loop"),
+    Submission(code="while True: pass", tests=TESTS[:1], limits=Limits(cpu_time_s=0.5), id="busy loop"),
 ]
 
 
@@ -243,7 +243,7 @@ for name, kwargs, unset in [
 # %% [markdown]
 # ## Deep dive
 #
-# **Where the time goes.** The wall times printed above are dominated by the busy loop (a full second of CPU by
+# **Where the time goes.** The wall times printed above are dominated by the busy loop (half a second of CPU by
 # design) and, for remote backends, by one round trip per submission (Piston: per test). Locally, warm workers keep
 # the interpreter start-up off the critical path; E2B pays a microVM start per submission; Morph boots one instance
 # and reuses it.
