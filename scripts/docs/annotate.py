@@ -145,21 +145,34 @@ def split_parts(doc: str) -> tuple[str, dict[str, str]]:
     """Split a four-part docstring (or header comment) into its summary and its parts, as raw text.
 
     Both spellings in the code base are understood: a part name alone on its line with the text indented below
-    it, and `WHAT: text` with the text starting on the same line.
+    it, and `WHAT: text` with the text starting on the same line. In the second spelling the last part ends at its
+    first blank line: what follows (usage lines, longer explanations) is returned as the extra part `details`, so a
+    script's usage is not read as its data flow.
     """
     summary_lines: list[str] = []
     parts: dict[str, list[str]] = {}
     current: str | None = None
-    for line in doc.splitlines():
+    inline = False
+    lines = doc.splitlines()
+    last_part = max(
+        (i for i, ln in enumerate(lines) if not ln.startswith((" ", "\t")) and _PART_LINE.match(ln.strip())),
+        default=-1,
+    )
+    for i, line in enumerate(lines):
         match = _PART_LINE.match(line.strip()) if not line.startswith((" ", "\t")) else None
         if match:
             current = match.group(1).lower().replace(" ", "_")
+            inline = bool(match.group(2))
             parts[current] = [match.group(2)] if match.group(2) else []
             continue
         if current is None:
             summary_lines.append(line)
-        else:
-            parts[current].append(line)
+            continue
+        if inline and i > last_part and not line.strip() and current != "details":
+            current = "details"
+            parts[current] = []
+            continue
+        parts[current].append(line)
     summary = "\n".join(summary_lines).strip()
     return summary, {k: _dedent_block(v) for k, v in parts.items() if "\n".join(v).strip()}
 

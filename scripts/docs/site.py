@@ -54,7 +54,7 @@ from scripts.docs.annotate import (
 PRIORITIES = ("critical", "high", "medium", "low")
 MANIFEST = "docs/key_files.yaml"
 REF = re.compile(r"\[\[([^\]|\s]+?)(?:\|([^\]]+))?\]\]")
-RESERVED_IDS = {"what", "why", "how", "data-flow", "code", "proximal"}
+RESERVED_IDS = {"what", "why", "how", "data-flow", "usage-and-details", "code", "proximal"}
 
 # The papers the labs reproduce (those docs/papers.yaml gives a `paper_map` anchor), by arXiv id
 PAPERS: dict[str, dict[str, Any]] = {
@@ -476,6 +476,8 @@ class Site:
             out += [link(text) if text else '!!! failure "Missing"\n    This part is missing from the file.', ""]
             if key == "data_flow":
                 out += self._proximal(entry, uri)
+        if parts.get("details"):
+            out += ["## Usage and details", "", link(parts["details"]), ""]
         out += ["## Code", "", '<div class="ann" markdown>', ""]
         rendered = highlighted_lines(model)
         for chunk in model.chunks:

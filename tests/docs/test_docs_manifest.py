@@ -183,3 +183,14 @@ def test_notes_name_only_paths_that_exist(docs_site, tmp_path):
     )
     problems = check_mentions(Site(tmp_path))
     assert problems == ["r.yaml: its notes name tests/test_renamed.py, which does not exist (fix the note)"]
+
+
+def test_a_scripts_usage_after_its_last_inline_part_is_not_its_data_flow():
+    doc = (
+        "Benchmark.\n\nWHAT: w\nWHY: y\n    more y\nHOW: h\nDATA FLOW: a → b\n    → c\n\n"
+        "    python scripts/bench.py --fast   # usage\n\nLonger prose.\n"
+    )
+    summary, parts = split_parts(doc)
+    assert parts["data_flow"] == "a → b\n→ c"
+    assert "python scripts/bench.py" in parts["details"] and "Longer prose." in parts["details"]
+    assert parts["why"] == "y\nmore y" and summary == "Benchmark."
