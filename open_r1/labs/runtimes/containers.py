@@ -58,6 +58,8 @@ PASSTHROUGH_ENV = (
     "WANDB_PROJECT",
     "WANDB_ENTITY",
     "WANDB_MODE",
+    "WANDB_RUN_GROUP",  # the tracking settings a recipe's env: block or a launcher sets (open_r1.train.tracking)
+    "WANDB_NAME",
     "E2B_API_KEY",
     "MORPH_API_KEY",
     "CUDA_VISIBLE_DEVICES",
