@@ -122,7 +122,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str) -> None:
         code = {404: "RepoNotFound" if "Repository" in message else "EntryNotFound"}.get(status, "Error")
-        self._send(status, {"error": message}, {"X-Error-Code": code, "X-Error-Message": message})
+        # A HEAD answer carries headers only (a body would be read as the next response's status line).
+        head = self.command == "HEAD"
+        self._send(status, {"error": message}, {"X-Error-Code": code, "X-Error-Message": message}, head=head)
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -261,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the local Hub test server in the foreground.")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port (the URL is printed)")
     args = parser.parse_args()
     hub = LocalHub(args.port).start()
     print(f"local hub at {hub.url} (set HF_ENDPOINT to it); Ctrl-C stops", flush=True)

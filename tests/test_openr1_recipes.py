@@ -77,7 +77,11 @@ def test_open_r1_recipe_maps_and_parses(name, gpu_host, tmp_path, monkeypatch):
 
 def test_reward_keys_reach_reward_parameters_with_open_r1_defaults():
     _, cf = mapped("grpo_codeforces.yaml")
-    assert cf.recipe["reward_params"]["cf_code"] == {"scoring_mode": "weighted_sum", "patch": False, "provider": "piston"}
+    assert cf.recipe["reward_params"]["cf_code"] == {
+        "scoring_mode": "weighted_sum",
+        "patch": False,
+        "provider": "piston",
+    }
     assert cf.recipe["scale_rewards"] == "none" and cf.recipe["loss_type"] == "dr_grpo"
     assert cf.recipe["env"] == {"WANDB_ENTITY": "huggingface", "WANDB_PROJECT": "open-r1"}
     assert cf.recipe["push_checkpoints"] is True and cf.recipe["hub_model_revision"] == "v01.00"
@@ -151,7 +155,7 @@ def test_recipe_import_command_writes_a_recipe_and_reports_every_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_runs_an_open_r1_format_nano_recipe(nano_model, tmp_path):
+def test_train_runs_an_open_r1_format_nano_recipe(nano_cache, tmp_path):
     """`open-r1 train grpo` on a recipe written with open-r1's keys: warnings, then a real (2-step) nano run."""
     env = {**os.environ, "PYTHONWARNINGS": "default"}
     proc = subprocess.run(

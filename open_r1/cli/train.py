@@ -131,8 +131,9 @@ def _publish(publisher: Any, script_args: Any, training_args: Any) -> None:
         "image_digest": (card.get("image") or {}).get("digest"),
         "seed": card.get("seed"),
         "global_step": (card.get("metrics") or {}).get("global_step"),
+        # The headline numbers: trainer totals and per-reward means (the run card keeps everything).
         "metrics": {k: v for k, v in ((card.get("metrics") or {}).get("train") or {}).items()
-                    if isinstance(v, int | float)},
+                    if isinstance(v, int | float) and ("/" not in k or k.endswith("/mean"))},
     }
     if script_args.push_to_hub_revision:
         record = publish_final(publisher, training_args.output_dir, essentials, publisher.launcher,

@@ -4,7 +4,7 @@ WHAT
     `benchmark_launcher(runtime, output_dir)` returns a callable `launch(pushed) -> job id` for
     open_r1.train.hub.PushCheckpointsCallback / publish_final. `pushed` names a Hub repository, branch and the
     benchmarks; the job runs `open-r1 eval run --model <repo> --revision <branch> --benchmarks ...` with its results in
-    `<output_dir>/benchmarks/<branch>/`:
+    `<output_dir>/benchmarks/<branch>/` (the revision is first downloaded to `.../<branch>/model`):
       * `local` (also inside a container: the job runs in the same image as training) — a detached process; the job
         id is `pid:<pid>`, its log `<output_dir>/benchmarks/<branch>.log`;
       * `slurm` — an sbatch script written next to the results and submitted; the job id is SLURM's.
@@ -28,6 +28,7 @@ DATA FLOW
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -40,14 +41,19 @@ RUNTIMES = ("local", "slurm")
 
 
 def eval_command(pushed: Any, results_dir: Path) -> list[str]:
-    """`open-r1 eval run` for one pushed revision (`pushed`: open_r1.train.hub.PushedRevision)."""
-    return [
+    """One job for one pushed revision (`pushed`: open_r1.train.hub.PushedRevision): download that revision with
+    huggingface_hub's `hf download` (the Hub server is HF_ENDPOINT, the token HF_TOKEN, both from the environment),
+    then `open-r1 eval run` on the local copy, so the evaluator (lighteval in its own environment) reads files only."""
+    model_dir = results_dir / "model"
+    hf = Path(sys.executable).with_name("hf")
+    download = [str(hf), "download", pushed.repo_id, "--revision", pushed.branch, "--local-dir", str(model_dir)]
+    evaluate = [
         sys.executable, "-m", "open_r1", "eval", "run",
-        "--model", pushed.repo_id,
-        "--revision", pushed.branch,
+        "--model", str(model_dir),
         "--benchmarks", ",".join(pushed.benchmarks),
         "--output-dir", str(results_dir),
     ]  # fmt: skip
+    return ["bash", "-c", f"{shlex.join(download)} && {shlex.join(evaluate)}"]
 
 
 def benchmark_launcher(runtime: str, output_dir: str | os.PathLike) -> Callable[[Any], str]:
@@ -81,7 +87,7 @@ def benchmark_launcher(runtime: str, output_dir: str | os.PathLike) -> Callable[
             f"#SBATCH --job-name=bench-{pushed.branch}\n"
             "#SBATCH --nodes=1\n#SBATCH --gres=gpu:8\n"  # the R1 suite's vLLM settings assume one 8-GPU node
             f"#SBATCH --output={results}/slurm-%j.out\n"
-            "set -euo pipefail\n" + " ".join(command) + "\n"
+            "set -euo pipefail\n" + shlex.join(command) + "\n"
         )
         return submit(script)
 

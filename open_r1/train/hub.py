@@ -234,7 +234,9 @@ def publish_final(
     and launch the benchmarks on it. Returns the push record (also appended to hub_pushes.jsonl)."""
     out = Path(output_dir)
     (out / "README.md").write_text(model_card(essentials))
-    ignore = ["checkpoint-*", "checkpoint-*/**", "hub_pushes.jsonl", "*.pt", "runs/**"]
+    # The final model and its records, not the run's by-products: checkpoints (on their own branches), benchmark
+    # results (launched from this folder), TensorBoard event files.
+    ignore = ["checkpoint-*", "checkpoint-*/**", "benchmarks/**", "hub_pushes.jsonl", "*.pt", "runs/**"]
     commit = publisher.push(out, publisher.revision, "final model", ignore).result()
     publisher.wait()
     record: dict[str, Any] = {
