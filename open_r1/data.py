@@ -79,11 +79,21 @@ def mix(spec: MixtureSpec, file: str | None = None):
                 )
             ds = ds.select_columns(member.columns)
         keep = round(member.weight * len(ds))
-        parts.append(ds.shuffle(seed=spec.seed).select(range(keep)))
+        part = ds.shuffle(seed=spec.seed).select(range(keep))
+        if member.task is not None:
+            part = part.add_column("task", [member.task] * len(part))
+        parts.append(part)
     names = {tuple(sorted(p.column_names)) for p in parts}
-    if len(names) > 1:
+    if len(names) > 1 and any(m.task is None for m in spec.datasets):
         raise ConfigError(f"mixture members have different columns: {sorted(names)}", file=file,
-                          key="dataset_mixture", fix="select the same `columns` in every member.")
+                          key="dataset_mixture", fix="select the same `columns` in every member, or give every "
+                          "member a `task` (a task mixture: missing columns are filled with null).")
+    if len(names) > 1:
+        # A mixture of tasks (math rows have `solution`, code rows `verification_info`): the union of the columns,
+        # null where a task has none; rewards routed by `task` (ScriptArguments.reward_tasks) never read those.
+        rows = [dict(r) for p in parts for r in p]
+        union = sorted({c for p in parts for c in p.column_names})
+        return datasets.Dataset.from_list([{c: r.get(c) for c in union} for r in rows]).shuffle(seed=spec.seed)
     return datasets.concatenate_datasets(parts).shuffle(seed=spec.seed)
 
 

@@ -11,7 +11,7 @@ from open_r1.core.errors import ConfigError
 from open_r1.labs.manifest import list_labs, load_lab, resources
 from open_r1.labs.runner import run_lab, train_command
 
-LABS = ["distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval"]
+LABS = ["distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval", "pipeline"]
 
 
 def test_all_five_labs_exist_and_validate():
@@ -24,7 +24,10 @@ def test_all_five_labs_exist_and_validate():
         assert resources(lab, "full").gpus >= 8  # full profiles are the public recipes' scale
         assert resources(lab, "nano").gpus == 0  # nano profiles run on a CPU
         for profile in ("nano", "full"):
-            assert lab.recipe_path(profile).is_file()
+            if lab.is_pipeline:  # a folder of stage recipes (tests/test_pipeline.py)
+                assert all(lab.stage_recipe(profile, s.name).is_file() for s in lab.stages)
+            else:
+                assert lab.recipe_path(profile).is_file()
 
 
 def test_full_recipes_mirror_reference_hyperparameters():
@@ -52,6 +55,13 @@ def test_full_grpo_and_sft_recipes_parse_with_trl(tmp_path):
         for profile in ("nano", "full"):
             path = load_lab(name).recipe_path(profile)
             check_recipe_keys(load_yaml(path), (ScriptArguments, cls, ModelConfig), str(path))
+    pipeline = load_lab("pipeline")
+    for profile in pipeline.profiles:
+        for stage in pipeline.stages:
+            if stage.entrypoint.startswith("train"):
+                cls = GRPOConfig if stage.entrypoint == "train grpo" else SFTConfig
+                path = pipeline.stage_recipe(profile, stage.name)
+                check_recipe_keys(load_yaml(path), (ScriptArguments, cls, ModelConfig), str(path))
 
 
 @pytest.fixture()

@@ -78,10 +78,14 @@ def test_every_lab_has_every_profile_and_its_gpu_recipe_passes_trl(lab):
     manifest = load_lab(lab)
     assert set(manifest.profiles) == set(PROFILES)
     assert manifest.profile("gpu").resources.gpus == 1 and manifest.profile("gpu").expected
-    recipe = load_yaml(manifest.recipe_path("gpu"))
-    kind = manifest.entrypoint.split()[-1]
-    if kind in ("grpo", "sft"):
-        cls = GRPOConfig if kind == "grpo" else SFTConfig
-        check_recipe_keys(recipe, (ScriptArguments, cls, ModelConfig), str(manifest.recipe_path("gpu")))
+    # A pipeline lab's gpu recipe is a folder with one recipe per stage (tests/test_pipeline.py): check each.
+    recipes = [(manifest.stage_recipe("gpu", s.name), s.entrypoint) for s in manifest.stages] or [
+        (manifest.recipe_path("gpu"), manifest.entrypoint)
+    ]
+    for path, entrypoint in recipes:
+        kind = entrypoint.split()[-1]
+        if kind in ("grpo", "sft"):
+            cls = GRPOConfig if kind == "grpo" else SFTConfig
+            check_recipe_keys(load_yaml(path), (ScriptArguments, cls, ModelConfig), str(path))
     for card in (24.0, 80.0):  # the planner's fit check for a 24 GB and an 80 GB card
         assert profile_fit(manifest, "gpu", Hardware(1, card, "declared")).fits, (lab, card)

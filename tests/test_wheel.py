@@ -31,6 +31,10 @@ out = {"package": open_r1.__file__, "checkout": str(paths.CHECKOUT_ROOT), "labs"
 for name in list_labs():
     lab = load_lab(name)
     out["labs"][name] = str(lab.folder)
+    if lab.is_pipeline:  # one job per stage: its first stage's job stands for all (tests/test_pipeline.py)
+        from open_r1.labs.runtimes.slurm_pipeline import StageView
+
+        lab = StageView(lab, lab.stages[0], "full")
     plan = slurm.plan_train_job(lab, "full", [], Path(sys.argv[1]) / name, {}, slurm.load_cluster_profile(None))
     out["jobs"][name] = slurm.render("train.sbatch.j2", **plan)
 print(json.dumps(out))

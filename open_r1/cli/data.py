@@ -1,4 +1,4 @@
-"""`open-r1 data decontaminate | pass-rate`: clean and filter training data before it trains anything.
+"""`open-r1 data decontaminate | pass-rate | rejection-sample`: clean, filter and make training data.
 
 WHAT: decontaminate drops training rows that share n-grams with a benchmark; pass-rate keeps problems whose
     measured pass rate (over k generations scored by a reward) lies in a band.
@@ -113,8 +113,31 @@ def _cmd_pass_rate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rejection_sample(args: argparse.Namespace) -> int:
+    import yaml
+
+    from open_r1.cli._models import ensure_model
+    from open_r1.core.configs import load_yaml, validate_model
+    from open_r1.curate.rejection import RejectionConfig, check_config, run_rejection_sampling
+
+    raw = load_yaml(args.config)
+    overrides = list(args.unknown) + list(args.passthrough)
+    while overrides:  # `--key value` pairs on top of the recipe (values read as YAML: 4 → int, true → bool)
+        key = overrides.pop(0)
+        if not key.startswith("--") or not overrides:
+            raise ConfigError(f"expected --key value, got {key!r}", file="command line")
+        key, _, inline = key[2:].partition("=")
+        raw[key] = yaml.safe_load(inline if inline else overrides.pop(0))
+    config = validate_model(RejectionConfig, raw, args.config)
+    check_config(config, args.config)
+    ensure_model(config.model_name_or_path)
+    report = run_rejection_sampling(config, args.config)
+    print(json.dumps({k: report[k] for k in ("prompts", "samples", "verified", "kept", "by_task")}, indent=2))
+    return 0
+
+
 def register(subparsers: Any) -> None:
-    data = subparsers.add_parser("data", help="data tools: decontaminate, pass-rate filtering")
+    data = subparsers.add_parser("data", help="data tools: decontaminate, pass-rate filtering, rejection sampling")
     sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
     d = sub.add_parser(
@@ -174,3 +197,13 @@ def register(subparsers: Any) -> None:
     g.add_argument("--max-tokens", type=int, default=2048)
     g.add_argument("--concurrency", type=int, default=16)
     p.set_defaults(func=_cmd_pass_rate)
+
+    r = sub.add_parser(
+        "rejection-sample",
+        help="sample n answers per prompt from a model, keep the verified ones, dedupe → SFT data (R1 §2.3.3)",
+        description="Rejection sampling (DeepSeek-R1 arXiv 2501.12948 §2.3.3): every sample is checked by its "
+        "task's verifier from the reward library; writes <output_dir>/data.jsonl (messages), report.json and "
+        "resumable samples/. Any recipe key can be overridden as --key value.",
+    )
+    r.add_argument("--config", required=True, help="YAML recipe (open_r1.curate.rejection.RejectionConfig)")
+    r.set_defaults(func=_cmd_rejection_sample, accepts_unknown=True)

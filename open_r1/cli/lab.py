@@ -40,8 +40,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     console = Console()
     console.print((lab.folder / "lab.yaml").read_text())
     for pname in lab.profiles:
-        console.rule(f"{pname} recipe: {lab.profile(pname).recipe}")
-        console.print(lab.recipe_path(pname).read_text())
+        recipes = [lab.stage_recipe(pname, s.name) for s in lab.stages] or [lab.recipe_path(pname)]
+        for recipe in recipes:  # a pipeline lab: one recipe per stage
+            console.rule(f"{pname} recipe: {recipe.relative_to(lab.folder)}")
+            console.print(recipe.read_text())
     return 0
 
 

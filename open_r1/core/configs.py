@@ -60,6 +60,10 @@ class DatasetSpec:
     split: str = field(default="train", metadata={"help": "Split to read."})
     columns: list[str] | None = field(default=None, metadata={"help": "Columns to keep (all members must agree)."})
     weight: float = field(default=1.0, metadata={"help": "Fraction of this dataset's rows kept (0 < weight <= 1)."})
+    task: str | None = field(
+        default=None,
+        metadata={"help": "Task name written to a `task` column for this member's rows (reward_tasks routes on it)."},
+    )
 
 
 @dataclass
@@ -101,6 +105,20 @@ class ScriptArguments:
     )
     reward_params: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "Per-reward parameters, e.g. {format: {prefill_think: true}}."}
+    )
+    reward_tasks: dict[str, list[str]] | None = field(
+        default=None,
+        metadata={
+            "help": "Route rewards to rows by the `task` column: {reward name: [tasks]}; a reward gives None (no "
+            "signal) on other rows, e.g. {accuracy: [math], code: [code]} for a math + code mixture."
+        },
+    )
+    curriculum: dict[str, Any] | None = field(
+        default=None,
+        metadata={
+            "help": "Curriculum over training rows: {schedule: none|sorted|competence|weights, column, higher_is, "
+            "start, warmup_fraction, start_weights, end_weights} (open_r1.train.curriculum)."
+        },
     )
     heldout_dataset: str | None = field(
         default=None, metadata={"help": "Held-out problems scored before and after training (nano labs)."}

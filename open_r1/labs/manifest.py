@@ -152,7 +152,7 @@ class LabManifest(StrictModel):
         """True for a lab whose stages the runner chains (open_r1.labs.pipeline)."""
         return bool(self.stages)
 
-    def stage(self, name: str) -> Stage:
+    def stage_named(self, name: str) -> Stage:
         """The stage `name`, or a ConfigError listing the lab's stages."""
         for stage in self.stages:
             if stage.name == name:
@@ -166,7 +166,7 @@ class LabManifest(StrictModel):
 
     def stage_recipe(self, profile: str, stage: str) -> Path:
         """The recipe of one stage of a pipeline lab under a profile: `<profile recipe folder>/<stage>.yaml`."""
-        return self.recipe_path(profile) / f"{self.stage(stage).name}.yaml"
+        return self.recipe_path(profile) / f"{self.stage_named(stage).name}.yaml"
 
 
 def lab_schema() -> dict[str, Any]:
@@ -257,7 +257,7 @@ def _check_stages(lab: LabManifest, path: Path) -> None:
                     key=f"stages[{i}].{key}",
                     fix="name a stage listed above this one.",
                 )
-        if stage.data_from is not None and lab.stage(stage.data_from).entrypoint != "data rejection-sample":
+        if stage.data_from is not None and lab.stage_named(stage.data_from).entrypoint != "data rejection-sample":
             raise ConfigError(
                 f"stage '{stage.data_from}' writes no data (only data rejection-sample stages do)",
                 file=str(path),

@@ -484,11 +484,14 @@ def lab_plan(name: str, profile: str = "full", recipe_path: str | Path | None = 
 
     lab = load_lab(name)
     prof = lab.profile(profile)
-    recipe = load_yaml(recipe_path or lab.recipe_path(profile))
+    # A pipeline lab is planned by its first stage: the one that names the model every later stage inherits.
+    first = lab.stages[0] if lab.is_pipeline and recipe_path is None else None
+    recipe = load_yaml(recipe_path or (lab.stage_recipe(profile, first.name) if first else lab.recipe_path(profile)))
     res = resources(lab, profile)
     model = recipe["model_name_or_path"]
     shape = get_shape(model)
-    kind = lab.entrypoint.split()[-1] if lab.entrypoint.startswith("train") else "inference"
+    entry = first.entrypoint if first else lab.entrypoint
+    kind = entry.split()[-1] if entry.startswith("train") else "inference"
     notes: list[str] = []
     strategy = strategy_of_accelerate_config(project_path(prof.accelerate_config)) if prof.accelerate_config else "ddp"
     gpus = max(res.gpus, 1)

@@ -36,12 +36,20 @@ def trainer_config_class(kind: str) -> type:
 def parse_training_recipe(kind: str, config_path: str | None, overrides: list[str] | None = None) -> tuple[Any, Any, Any]:
     """Parse and check a training recipe; GRPO recipes also get their rewards checked against the registry."""
     from open_r1.core.configs import parse_recipe
+    from open_r1.core.errors import ConfigError
     from open_r1.rewards import validate_reward_config
+    from open_r1.rewards.routing import check_reward_tasks
+    from open_r1.train.curriculum import check_curriculum
 
     script_args, training_args, model_args = parse_recipe(trainer_config_class(kind), config_path, overrides)
     if kind == "grpo":
         validate_reward_config(script_args.reward_funcs, script_args.reward_params,
                                getattr(training_args, "reward_weights", None), file=config_path)
+        check_reward_tasks(script_args.reward_tasks, script_args.reward_funcs, file=config_path)
+    elif script_args.reward_tasks:
+        raise ConfigError("reward_tasks routes GRPO rewards; an SFT recipe has no rewards", file=config_path,
+                          key="reward_tasks", fix="remove it.")
+    check_curriculum(script_args.curriculum, config_path)
     check_model_and_trackers(model_args, training_args, recipe_keys(config_path, overrides), config_path)
     return script_args, training_args, model_args
 

@@ -67,15 +67,19 @@ def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any
         resolve_model_path,
     )
     from open_r1.rewards import get_reward_funcs
+    from open_r1.rewards.routing import route_rewards
     from open_r1.train import tracking
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
+    from open_r1.train.curriculum import apply_curriculum
 
     quiet_transformers()
     started = time.time()
     # Everything that can fail on bad input happens before the model is loaded.
     dataset = get_dataset(script_args, recipe_path, required_columns=(script_args.prompt_column,))
     dataset = to_prompts(dataset, script_args.prompt_column, script_args.system_prompt)
-    reward_funcs = get_reward_funcs(script_args.reward_funcs, script_args.reward_params)
+    dataset["train"] = apply_curriculum(dataset["train"], script_args, training_args, "grpo", recipe_path)
+    reward_funcs = route_rewards(get_reward_funcs(script_args.reward_funcs, script_args.reward_params),
+                                 script_args.reward_tasks, dataset["train"].column_names)
 
     model_path = resolve_model_path(model_args.model_name_or_path)
     tokenizer = get_tokenizer(model_path, script_args.chat_template, model_args.model_revision)

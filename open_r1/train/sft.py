@@ -80,11 +80,13 @@ def train_sft(
     )
     from open_r1.train import tracking
     from open_r1.train.callbacks import JsonlMetricsCallback, RichMetricsCallback
+    from open_r1.train.curriculum import apply_curriculum
 
     quiet_transformers()
     started = time.time()
     # Everything that can fail on bad input happens before the model is loaded.
     dataset = get_dataset(script_args, recipe_path, required_columns=("messages",))
+    dataset["train"] = apply_curriculum(dataset["train"], script_args, training_args, "sft", recipe_path)
     check_optional_packages(training_args, recipe_path)
     model_path = resolve_model_path(model_args.model_name_or_path)  # nano://<kit>-init: the untrained student
     tokenizer, token_report = prepare_tokenizer(model_path, script_args, training_args, model_args, recipe_path)

@@ -153,7 +153,7 @@ def test_cli_table_covers_every_lab(capsys):
 
     assert main(["plan", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {r["lab"] for r in rows} == {"distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval"}
+    assert {r["lab"] for r in rows} == {"distill", "fsdp-32b", "grpo-code", "grpo-math", "ioi-eval", "pipeline"}
     for r in rows:
         if r["kind"] != "inference":
             assert math.isfinite(r["total_gib"]) and r["recommendation"], r
