@@ -130,6 +130,21 @@ def model_config(spec: dict):
     )
 
 
+def _prompt_as_seen(pipeline, doc, response) -> str | None:
+    """The prompt text the model was given. lighteval's transformers backend does not keep it on the response (its
+    `input` stays empty), so it is rebuilt with the model's own PromptManager — the object that built it for
+    generation (chat template, system prompt) — and falls back to the response's input or the bare query."""
+    manager = getattr(getattr(pipeline, "model", None), "prompt_manager", None)
+    if manager is not None and doc is not None:
+        try:
+            return _as_text(manager.prepare_prompt(doc))
+        except Exception:  # noqa: BLE001 (an API-style backend has no text prompt: fall back)
+            pass
+    if getattr(response, "input", None) is not None:
+        return _as_text(response.input)
+    return getattr(doc, "query", None)
+
+
 def _as_text(value) -> str | None:
     """A model input as text: a string as is, chat messages as `role: content` lines."""
     if value is None or isinstance(value, str):
@@ -178,7 +193,7 @@ def main(spec_path: str) -> int:
                     "metrics": {k: float(v) for k, v in metric.items() if isinstance(v, int | float)},
                     "query": getattr(doc, "query", None),
                     # what the model saw: the chat template applied, the system prompt included
-                    "prompt": _as_text(getattr(response, "input", None)),
+                    "prompt": _prompt_as_seen(pipeline, doc, response),
                     "completions": [str(t) for t in (getattr(response, "text", None) or [])],
                     "gold": [str(g) for g in (doc.get_golds() if doc is not None else [])],
                 }
