@@ -147,13 +147,13 @@ def test_recipes_with_curriculum_and_reward_tasks_fail_before_loading(tmp_path):
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
-        "model_name_or_path: nano://math\ndataset_name: nano://math/train\n"
+        "model_name_or_path: nano://math\ndataset_name: nano://math/train\nuse_cpu: true\nbf16: false\n"
         "reward_funcs: [accuracy, format]\nreward_tasks: {accuracy: [math], code: [code]}\n"
     )
     with pytest.raises(ConfigError, match="reward_tasks.code"):
         parse_training_recipe("grpo", str(recipe), ["--output_dir", str(tmp_path / "o")])
     recipe.write_text(
-        "model_name_or_path: nano://math\ndataset_name: nano://math/train\n"
+        "model_name_or_path: nano://math\ndataset_name: nano://math/train\nuse_cpu: true\nbf16: false\n"
         "curriculum: {schedule: competence, start: 2}\n"
     )
     with pytest.raises(ConfigError, match="curriculum.start"):

@@ -73,16 +73,16 @@ for name in MODELS:
 # %% [markdown]
 # Sharding divides the model states by the number of GPUs: 4× the nodes, ~4× less per GPU. The activations do not
 # move — they are per GPU, set by the tokens each GPU processes. What the planner recommends for each model at
-# 32k-token SFT (the R1-distill regime), on 80 GB GPUs:
+# 32k-token SFT (the R1-distill regime), on 80 GB GPUs, without and with Liger's fused cross-entropy (which never
+# materialises the b·s·V logits):
 
 # %%
-for name in MODELS:
-    rec = recommend(get_shape(name), Setup(seq_len=32768, micro_batch=1, gpu_memory_gb=80.0), max_nodes=64)
-    print(
-        f"{name}: {rec.strategy} on {rec.nodes} node(s), {rec.total_gib} GiB/GPU — {rec.reason}"
-        if rec
-        else f"{name}: nothing fits"
-    )
+for liger in (False, True):
+    for name in MODELS:
+        setup = Setup(seq_len=32768, micro_batch=1, gpu_memory_gb=80.0, liger=liger)
+        rec = recommend(get_shape(name), setup, max_nodes=64)
+        found = f"{rec.strategy} on {rec.nodes} node(s), {rec.total_gib} GiB/GPU" if rec else "nothing fits"
+        print(f"liger={liger!s:5} {name}: {found}")
 
 # %% [markdown]
 # And the fsdp-32b lab's own full recipe, read from its manifest (16 nodes × 8 GPUs, 22.5k tokens, 8-bit AdamW):
@@ -154,7 +154,8 @@ print("\n".join(proc.stderr.splitlines()[-4:]))
 import json
 
 card = json.loads((run / "run_card.json").read_text())
-print({k: card["hardware"].get(k) for k in ("world_size", "device")}, "steps:", card["metrics"]["global_step"])
+print("launcher:", " ".join(card["lab"]["command"][2:8]), "...")
+print("optimizer steps:", card["metrics"].get("global_step"), "| cpus:", card["hardware"].get("cpus"))
 
 # %% [markdown]
 # ### What changes on a real cluster: the preemption-safe SLURM job
@@ -198,8 +199,8 @@ print({k: round(v / GiB, 2) for k, v in est.states_breakdown.items()}, "GiB;", f
 #
 # - **Out of memory at step 1, not at load time.** Model states fit, activations do not: lower the micro-batch (and
 #   raise accumulation), turn on activation checkpointing, or add sequence parallelism — more nodes do not help.
-# - **32k context ran out of memory for OlympicCoder-32B**, 22.5k fit: the planner shows why (activations + logits
-#   at 32k exceed what 128-way sharding freed).
+# - **32k context ran out of memory for OlympicCoder-32B**, 22.5k fit: the planner shows why — without Liger the
+#   32k logits and activations alone exceed 80 GB on any number of nodes (the recommendation above finds nothing).
 # - **Vocabulary-sized logits.** SFT keeps b·s·V logits in fp32 for the loss: at V = 152k and s = 32k that is tens
 #   of GB; Liger's fused linear cross-entropy (`use_liger_kernel: true`) never materialises them.
 # - **A hung rendezvous** on a multi-homed node: the job names the first node's address explicitly (`is_host`).
@@ -222,12 +223,13 @@ assert 15 < by_hand < 40  # 72B × 18 bytes / 64 ≈ 20 GiB, plus the gathered e
 print("exercise 1: ok")
 
 # %% [markdown]
-# **Exercise 2.** With FSDP on 80 GB GPUs, 8 per node, micro-batch 1 and checkpointing, find `min_nodes`: the fewest
-# nodes (1, 2, 4, 8, 16, 32) on which Qwen2.5-32B SFT at 32768 tokens fits. Then check it does not fit on half.
+# **Exercise 2.** With FSDP on 80 GB GPUs, 8 per node, micro-batch 1 and checkpointing (no Liger), find `min_nodes`:
+# the fewest nodes (1, 2, 4, 8, 16, 32) on which Qwen2.5-32B SFT at 22528 tokens (OlympicCoder-32B's length) fits.
+# Then check it does not fit on half as many.
 
 
 # %% tags=["solution"]
-def fits_on(nodes: int, seq: int = 32768) -> bool:
+def fits_on(nodes: int, seq: int = 22528) -> bool:
     setup = Setup(strategy="fsdp", nodes=nodes, gpus_per_node=8, seq_len=seq, micro_batch=1, checkpointing=True)
     return fits(estimate(get_shape("Qwen2.5-32B"), setup), setup)
 

@@ -163,10 +163,11 @@ print({name: block.get("skipped") for name, block in card2["stages"].items() if 
 print("final held-out scores unchanged:", card2["metrics"] == card["metrics"])
 
 # %% [markdown]
-# **The full nano run** (`just lab pipeline`, i.e. `python scripts/bench_lab.py pipeline` from an empty cache, 2 CPU
-# cores; measured once for issue 17, not re-run by this notebook — see the closing table in
-# `labs/pipeline/README` figures in the docs' Labs page): the stage-by-stage held-out scores are listed in the
-# lab's Labs page and the project README.
+# **The full nano run** is the same command without the shrinking overrides (`just lab pipeline`; with wall time and
+# peak memory: `python scripts/bench_lab.py pipeline`, from an empty cache). Its sizes — 300 cold-start steps, 60 +
+# 40 GRPO steps, 384 prompts × 4 samples, 200 held-out problems per task — are in labs/pipeline/recipes/nano/; the
+# lab's page lists the figures measured so far. A shrunk run like the one above moves the model little: read it
+# for the mechanics, the full run for the effect of each stage.
 #
 # ### Inside stage 3: what rejection sampling keeps
 
@@ -231,10 +232,10 @@ for part in range(5):
 # # or, from `open-r1 data pass-rate` output: {schedule: competence, column: pass_rate, higher_is: easier}
 # ```
 #
-# **Measured** (`python scripts/bench_curriculum.py --steps 40 --seeds 0 1 2`, nano GRPO from nano://math, held-out
-# greedy accuracy on 300 problems; run once for issue 17, not by this notebook): the table is in the lab's Labs
-# page. The honest reading of such a table is the spread: a difference smaller than the seed-to-seed standard
-# deviation is no evidence either way.
+# **Measuring it**: `python scripts/bench_curriculum.py --steps 40 --seeds 0 1 2` trains nano GRPO from nano://math
+# with and without this block, same steps, same seeds, and prints held-out greedy accuracy per run and mean ± standard
+# deviation per arm (`--kind sft` does the same for distillation SFT from random weights). The honest reading of such
+# a table is the spread: a difference smaller than the seed-to-seed standard deviation is no evidence either way.
 #
 # ## Deep dive: why a killed stage resumes to the same result
 #
