@@ -115,7 +115,7 @@ def check_references(site: Site, extra: dict[str, str] | None = None) -> list[st
     texts = {**reference_sources(site.root), **(extra or {})}
     for name, text in texts.items():
         # references inside code are examples of the syntax, not references
-        prose = re.sub(r"```.*?```|`[^`\n]+`", "", text, flags=re.DOTALL)
+        prose = re.sub(r"```.*?```|`[^`\n]+`|<pre>.*?</pre>", "", text, flags=re.DOTALL)
         for match in REF.finditer(prose):
             try:
                 site.resolve(match.group(1))

@@ -378,7 +378,8 @@ class Site:
             return f"[{text}]({rel_link(page, uri, anchor)})"
 
         # references inside code (fenced blocks, `spans`) are examples of the syntax, not references
-        pieces = re.split(r"(```.*?```|`[^`\n]+`)", markdown, flags=re.DOTALL)
+        # and neither is the code column of an annotated page (`<pre>`: a regex such as `[[^\]]` in the source)
+        pieces = re.split(r"(```.*?```|`[^`\n]+`|<pre>.*?</pre>)", markdown, flags=re.DOTALL)
         text = "".join(p if i % 2 else REF.sub(replace, p) for i, p in enumerate(pieces))
         return text, errors
 

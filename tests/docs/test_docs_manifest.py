@@ -194,3 +194,10 @@ def test_a_scripts_usage_after_its_last_inline_part_is_not_its_data_flow():
     assert parts["data_flow"] == "a → b\n→ c"
     assert "python scripts/bench.py" in parts["details"] and "Longer prose." in parts["details"]
     assert parts["why"] == "y\nmore y" and summary == "Benchmark."
+
+
+def test_code_that_looks_like_a_reference_stays_code(docs_site):
+    # the code column of an annotated page is <pre> HTML; `[[^\]]` in a regex there is not a code reference
+    page = '<div class="ann-code"><div class="highlight"><pre><code>re.compile(r"[[^\\]]*")</code></pre></div></div>'
+    text, errors = docs_site.resolve_refs(page + "\n\nsee [[open_r1/data.py:mix]]", "index.md")
+    assert not errors and page in text and "](annotated/open_r1/data.py.md#mix)" in text
