@@ -50,22 +50,15 @@ DEFAULT_PROJECT = "open-r1"
 
 
 def reporters(training_args: Any) -> list[str]:
-    """`report_to` as a list of names ("none" and empty mean no tracker; "all" is refused by check_trackers)."""
+    """`report_to` as a list of names ("none" and empty mean no tracker; transformers has already expanded "all")."""
     value = getattr(training_args, "report_to", None) or []
     names = [value] if isinstance(value, str) else list(value)
     return [n for n in names if n not in ("none", None)]
 
 
 def check_trackers(training_args: Any, file: str | None = None) -> None:
-    """Fail before loading when `report_to` names a tracker that is not installed, or is "all" (ambiguous)."""
+    """Fail before loading when `report_to` names a tracker whose package is not installed."""
     for name in reporters(training_args):
-        if name == "all":
-            raise ConfigError(
-                "report_to: all would log to whatever integrations happen to be installed",
-                file=file,
-                key="report_to",
-                fix="name the trackers: [wandb], [tensorboard] or both.",
-            )
         package = TRACKER_PACKAGES.get(name)
         if package and importlib.util.find_spec(package) is None:
             raise ConfigError(

@@ -65,7 +65,6 @@ def test_4bit_without_cuda_fails_even_with_bitsandbytes(monkeypatch):
         (["--lora_r", "4"], "lora_r"),  # LoRA key, no use_peft: would be ignored
         (["--bnb_4bit_quant_type", "fp4"], "bnb_4bit_quant_type"),  # 4-bit detail, no load_in_4bit
         (["--load_in_8bit", "true"], "load_in_8bit"),  # quantized, nothing to train (no use_peft)
-        (["--report_to", "all"], "report_to"),
     ],
 )
 def test_ignored_or_contradictory_options_fail(overrides, key):
