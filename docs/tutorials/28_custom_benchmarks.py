@@ -13,7 +13,7 @@
 #
 # **Part 6, Evaluation — tutorial 28.** You will turn a new dataset into a lighteval task — a prompt function, a
 # metric, a task config in a `TASKS_TABLE` — register it with `open-r1 eval run --custom-tasks`, and run it on
-# the nano model next to the built-in nano benchmark.
+# the nano model.
 #
 # ## Concept overview
 #
@@ -28,8 +28,8 @@
 #
 # The file is loaded by lighteval's `--custom-tasks`; this project runs it in the lighteval environment, offline.
 # Our new benchmark asks a question the nano model never trained on: **the same arithmetic, phrased differently**
-# ("What is 4 - 5 - 3?" instead of "Compute 4 - 5 - 3."). A model that learned the task, not the phrasing, should
-# score about the same on both.
+# ("What is 4 - 5 - 3?" instead of "Compute 4 - 5 - 3."). Each problem appears in both phrasings, so one run
+# compares them: a model that learned the task, not the phrasing, scores about the same on both.
 #
 # ## Code walkthrough
 #
@@ -43,7 +43,8 @@
 #
 # ## Hands-on
 #
-# The dataset: 30 held-out problems, rephrased, written as a local "dataset repo".
+# The dataset: 15 held-out problems (every level), each in the trained phrasing and rephrased — 30 rows, written as
+# a local "dataset repo".
 
 # %%
 # ruff: noqa: E402, B018 (notebook style: imports where first needed, values shown by naming them)
@@ -61,11 +62,12 @@ from open_r1.labs.nano_build import ensure_nano_model
 work = Path(tempfile.mkdtemp(prefix="custom-task-"))
 data_dir = work / "rephrased"
 data_dir.mkdir()
-heldout = load_one("nano://math/heldout", split="heldout").select(range(0, 300, 10))  # 30, every level
+heldout = load_one("nano://math/heldout", split="heldout").select(range(0, 300, 20))  # 15, every level
 with open(data_dir / "test.jsonl", "w") as fh:
     for row in heldout:
-        question = "What is " + row["problem"].removeprefix("Compute ").rstrip(".") + "?"
-        fh.write(json.dumps({"question": question, "answer": row["answer"], "original": row["problem"]}) + "\n")
+        rephrased = "What is " + row["problem"].removeprefix("Compute ").rstrip(".") + "?"
+        for variant, question in (("trained", row["problem"]), ("rephrased", rephrased)):
+            fh.write(json.dumps({"question": question, "answer": row["answer"], "variant": variant}) + "\n")
 print((data_dir / "test.jsonl").read_text().splitlines()[0])
 
 # %% [markdown]
@@ -131,14 +133,13 @@ task_path.write_text(TASK_FILE)
 print(f"{task_path} ({len(TASK_FILE.splitlines())} lines)")
 
 # %% [markdown]
-# Register and run it beside the built-in nano benchmark, 2 samples per problem, the same 30 problems for both
-# (`--max-samples 30` takes the first 30 of the built-in set; different problems, same distribution).
+# Register it with `--custom-tasks` and run it: 2 samples per problem at R1's sampling settings.
 
 # %%
 model = str(ensure_nano_model("nano://math"))
 cmd = [
-    sys.executable, "-m", "open_r1", "eval", "run", "--model", model, "--benchmarks", "nano,nano_rephrased",
-    "--custom-tasks", str(task_path), "--samples", "2", "--max-samples", "30", "--output-dir", str(work / "eval"),
+    sys.executable, "-m", "open_r1", "eval", "run", "--model", model, "--benchmarks", "nano_rephrased",
+    "--custom-tasks", str(task_path), "--samples", "2", "--output-dir", str(work / "eval"),
 ]  # fmt: skip
 started = time.time()
 proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -147,15 +148,23 @@ print(proc.stdout)
 print(f"took {time.time() - started:.1f} s")
 report = json.loads((work / "eval" / "open_r1_eval.json").read_text())
 scores = {b["benchmark"]: b for b in report["benchmarks"]}
-for key, b in scores.items():
-    print(f"{key:15s} pass@1 {b['pass@1']:.1%}  format {b['lighteval'].get('format', float('nan')):.1%}")
+rephrased_task = scores["nano_rephrased"]
+print(f"pass@1 {rephrased_task['pass@1']:.1%} over {rephrased_task['problems']} rows")
+
+details = read_details(rephrased_task["details"])
+by_variant = {"trained": [], "rephrased": []}
+for line in details:
+    variant = "trained" if "Compute" in line["prompt"] else "rephrased"
+    by_variant[variant].append(line["metrics"]["pass@1"])
+for variant, rates in by_variant.items():
+    print(f"{variant:9s} phrasing: pass@1 {sum(rates) / len(rates):.1%} over {len(rates)} problems")
 
 # %% [markdown]
-# The rephrased questions are the test of what was learned: the printed pass@1 of the two rows above says how much
-# of the nano model's skill is tied to the word "Compute". One rephrased problem, as the model saw it:
+# The two printed lines are the test of what was learned: the gap between them says how much of the nano model's
+# skill is tied to the word "Compute". One rephrased problem, as the model saw it:
 
 # %%
-line = read_details(scores["nano_rephrased"]["details"])[0]
+line = next(d for d in details if "What is" in d["prompt"])
 print(line["prompt"])
 print(line["completions"][0])
 
@@ -202,18 +211,17 @@ assert bench.task == "nano_rephrased|0" and bench.custom_tasks == str(task_path.
 print("exercise 1: ok")
 
 # %% [markdown]
-# **Exercise 2.** From the rephrased benchmark's details, compute `format_rate`, the share of completions in the
+# **Exercise 2.** From the task's details, compute `format_rate`, the share of completions in the
 # strict R1 format, and check it against the task's own `format` metric.
 
 # %% tags=["solution"]
 from open_r1.eval.heldout import check
 
-rephrased = read_details(scores["nano_rephrased"]["details"])
-texts = [(t, d["gold"][0]) for d in rephrased for t in d["completions"]]
+texts = [(t, d["gold"][0]) for d in details for t in d["completions"]]
 format_rate = sum(check(t, g)[0] for t, g in texts) / len(texts)
 print(f"{format_rate:.3f}", scores["nano_rephrased"]["lighteval"]["format"])
 
 # %% tags=["check"]
-assert len(texts) == 2 * len(rephrased) == 60
+assert len(texts) == 2 * len(details) == 60
 assert abs(format_rate - scores["nano_rephrased"]["lighteval"]["format"]) < 1e-6
 print("exercise 2: ok")
