@@ -238,8 +238,9 @@ async def post_with_retries(client: Any, path: str, body: dict[str, Any], cfg: G
     except Exception as err:
         if isinstance(err, Rejected) or not is_retriable(err):
             raise
-        raise Unreachable(f"{cfg.base_url}{path} failed {cfg.retries + 1} times; last error: "
-                          f"{type(err).__name__}: {err}") from None
+        raise Unreachable(
+            f"{cfg.base_url}{path} failed {cfg.retries + 1} times; last error: {type(err).__name__}: {err}"
+        ) from None
 
 
 def parse_choice(cfg: GenerateConfig, payload: dict[str, Any]) -> dict[str, Any]:
