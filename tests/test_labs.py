@@ -19,8 +19,8 @@ def test_all_five_labs_exist_and_validate():
     for name in LABS:
         lab = load_lab(name)
         assert lab.name == name
-        assert set(lab.profiles) == {"nano", "full"}
-        assert lab.reproduces["paper"] and lab.reproduces["open_r1_recipe"]
+        assert set(lab.profiles) == {"nano", "gpu", "full"}
+        assert lab.reproduces.paper and lab.reproduces.open_r1_recipe
         assert resources(lab, "full").gpus >= 8  # full profiles are the public recipes' scale
         assert resources(lab, "nano").gpus == 0  # nano profiles run on a CPU
         for profile in ("nano", "full"):
@@ -103,7 +103,7 @@ def test_image_extras_default_to_none_and_name_what_the_image_adds():
     assert IMAGE_EXTRAS == ("sandbox", "lighteval")  # images/lab/Dockerfile has a stage for each (tests/images)
     extras = {name: load_lab(name).image_extras for name in LABS}
     assert extras == {"distill": ["lighteval"], "fsdp-32b": [], "grpo-code": ["sandbox"], "grpo-math": [],
-                      "ioi-eval": ["sandbox", "lighteval"]}
+                      "ioi-eval": ["sandbox", "lighteval"], "pipeline": ["sandbox"]}
 
 
 def test_planned_lab_says_where_it_is_tracked(labs_copy):

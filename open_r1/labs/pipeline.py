@@ -144,6 +144,9 @@ def precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
     from open_r1.train import parse_training_recipe
 
     per_stage = split_overrides(lab, overrides)
+    # A login node or laptop has no GPU: TRL refuses bf16 there, but the stages run where GPUs are. The precheck only
+    # needs the recipes to parse, so it switches mixed precision off for itself alone (as the single-lab runner does).
+    no_gpu = [] if _has_gpu() else ["--bf16", "false", "--fp16", "false"]
     for stage in lab.stages:
         recipe = str(lab.stage_recipe(profile, stage.name))
         extra = per_stage[stage.name]
@@ -154,8 +157,17 @@ def precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
         inputs = ["--model_name_or_path", "/tmp/open-r1-precheck-model"] if stage.model_from else []
         if stage.data_from:
             inputs += ["--dataset_name", "/tmp/open-r1-precheck-data.jsonl"]
-        parse_training_recipe(kind, recipe, [*extra, *inputs, "--output_dir", "/tmp/open-r1-precheck"])
+        parse_training_recipe(kind, recipe, [*extra, *inputs, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"])
     apply_evaluate_overrides(evaluation_config(lab, profile), per_stage[EVALUATE])
+
+
+def _has_gpu() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:
+        return False
 
 
 def evaluation_config(lab: LabManifest, profile: str) -> dict[str, Any]:
