@@ -36,12 +36,26 @@ def test_auto_picks_the_biggest_profile_that_fits(declared, expected):
 
 
 def test_auto_banner_and_run_card_record_the_numbers(tmp_path, capsys, monkeypatch):
+    # Planning a one-GPU job from a login node: the hardware is declared, the job runs under SLURM (so this
+    # machine's missing vLLM is not held against a recipe that runs in the GPU image).
     monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
-    out = run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
+    out = run_lab("grpo-math", profile="auto", runtime="slurm", run_dir=str(tmp_path / "run"), dry_run=True,
+                  options={"nodes": None, "container": None, "cluster_profile": None})
     err = capsys.readouterr().err
     assert out["profile"] == "gpu"
     assert "1 × 24 GiB GPU (declared) → profile GPU" in err and "GiB per GPU ≤ 24 GiB" in err
     assert "full: needs 8 GPU(s), this machine has 1" in err
+
+
+def test_a_native_gpu_run_checks_this_machine_before_anything_starts(tmp_path, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here: the recipe's use_vllm is servable")
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
+    with pytest.raises(ConfigError, match="use_vllm is true but vllm is not installed here"):
+        run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
+    assert not (tmp_path / "grpo-math").exists()
 
 
 def test_full_profile_on_one_small_gpu_is_refused_with_the_figures(tmp_path, monkeypatch):

@@ -133,7 +133,7 @@ def run_lab(
         return run_pipeline_lab(lab, profile, runtime, overrides, out, dry_run, dict(options or {}), console)
     profile, banner, choice = resolve_profile(lab, profile, runtime)
     # Check the recipe and overrides now, before any child process or model: a typo fails in a second.
-    _precheck(lab, profile, overrides)
+    _precheck(lab, profile, overrides, here=runtime == "native")
     out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
     if banner:
         console.rule(f"[bold yellow]profile {profile}")
@@ -179,7 +179,9 @@ def run_lab(
     return card
 
 
-def _precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
+def _precheck(lab: LabManifest, profile: str, overrides: list[str], here: bool = True) -> None:
+    """Parse the recipe with every check that can run before a job starts; `here`: the job runs on this machine
+    (native), so its packages and devices are checked too (see open_r1.train.parse_training_recipe)."""
     from open_r1.train import TRAINING_KINDS, parse_training_recipe
 
     kind = lab.entrypoint.split()[-1]
@@ -194,7 +196,7 @@ def _precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
     # precheck only needs the recipe to parse, so it switches mixed precision off for itself alone.
     no_gpu = [] if has_gpu() else ["--bf16", "false", "--fp16", "false"]
     parse_training_recipe(
-        kind, str(lab.recipe_path(profile)), [*overrides, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"]
+        kind, str(lab.recipe_path(profile)), [*overrides, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"], here=here
     )
 
 

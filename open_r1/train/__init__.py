@@ -33,8 +33,16 @@ def trainer_config_class(kind: str) -> type:
     return {"grpo": GRPOConfig, "sft": SFTConfig}[kind]
 
 
-def parse_training_recipe(kind: str, config_path: str | None, overrides: list[str] | None = None) -> tuple[Any, Any, Any]:
-    """Parse and check a training recipe; GRPO recipes also get their rewards checked against the registry."""
+def parse_training_recipe(
+    kind: str, config_path: str | None, overrides: list[str] | None = None, here: bool = True
+) -> tuple[Any, Any, Any]:
+    """Parse and check a training recipe; GRPO recipes also get their rewards checked against the registry.
+
+    `here=True` (the training process itself, or a lab run on this machine) also checks this machine's packages and
+    devices (vLLM, trackers, peft/bitsandbytes/CUDA for adapters). The lab runner passes `here=False` when the job
+    runs elsewhere (a container image or a cluster node), where those checks run again when the job starts,
+    still before any model loads.
+    """
     from open_r1.core.configs import parse_recipe
     from open_r1.core.errors import ConfigError
     from open_r1.rewards import validate_reward_config
@@ -50,7 +58,8 @@ def parse_training_recipe(kind: str, config_path: str | None, overrides: list[st
         raise ConfigError("reward_tasks routes GRPO rewards; an SFT recipe has no rewards", file=config_path,
                           key="reward_tasks", fix="remove it.")
     check_curriculum(script_args.curriculum, config_path)
-    check_model_and_trackers(model_args, training_args, recipe_keys(config_path, overrides), config_path)
+    if here:
+        check_model_and_trackers(model_args, training_args, recipe_keys(config_path, overrides), config_path)
     return script_args, training_args, model_args
 
 
