@@ -137,7 +137,7 @@ def stage_commands(
     return [(s, stage_command(lab, profile, s, run_dir, per_stage[s.name], python)) for s in lab.stages]
 
 
-def precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
+def precheck(lab: LabManifest, profile: str, overrides: list[str], here: bool = True) -> None:
     """Parse every stage recipe with its overrides before the first stage starts: a typo fails in seconds."""
     from open_r1.core.configs import load_yaml, validate_model
     from open_r1.curate.rejection import RejectionConfig
@@ -157,7 +157,9 @@ def precheck(lab: LabManifest, profile: str, overrides: list[str]) -> None:
         inputs = ["--model_name_or_path", "/tmp/open-r1-precheck-model"] if stage.model_from else []
         if stage.data_from:
             inputs += ["--dataset_name", "/tmp/open-r1-precheck-data.jsonl"]
-        parse_training_recipe(kind, recipe, [*extra, *inputs, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"])
+        parse_training_recipe(
+            kind, recipe, [*extra, *inputs, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"], here=here
+        )
     apply_evaluate_overrides(evaluation_config(lab, profile), per_stage[EVALUATE])
 
 
@@ -354,7 +356,8 @@ def run_pipeline_lab(
     from open_r1.core.runcard import git_state, hardware, package_versions, read_run_card, update_run_card
 
     lab.profile(profile)
-    precheck(lab, profile, overrides)
+    # A SLURM job runs elsewhere: this machine's packages and devices (vLLM, GPUs) are not the job's (here=False).
+    precheck(lab, profile, overrides, here=runtime == "native")
     console.print(
         f"[bold]lab[/] {lab.name} · profile {profile} · runtime {runtime} · {len(lab.stages)} stages · "
         f"run folder {run_dir}"
