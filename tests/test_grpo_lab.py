@@ -37,10 +37,15 @@ def test_run_card_is_complete(first_run):
     assert c["lab"]["name"] == "grpo-math" and c["lab"]["profile"] == "nano"
     assert c["rerun"] == {"lab": "grpo-math", "profile": "nano", "runtime": "native", "overrides": SHRINK}
     assert c["seed"] == 42
-    if (Path(__file__).resolve().parent.parent / ".git").exists():  # a git checkout (CI, developers); an exported tree has no SHA to record
+    # a git checkout (CI, developers) records its SHA; an exported tree has none to record
+    if (Path(__file__).resolve().parent.parent / ".git").exists():
         assert c["git"]["sha"] and len(c["git"]["sha"]) == 40
     assert c["packages"]["trl"] and c["packages"]["torch"]
-    assert c["hardware"]["cpus"] >= 1 and c["hardware"]["gpus"] == []
+    import torch
+
+    # the card lists the GPUs this host has (none in CI, one on a GPU box): what torch sees, not an assumption
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    assert c["hardware"]["cpus"] >= 1 and c["hardware"]["gpus"] == gpus
     assert c["config"]["training"]["max_steps"] == 4 and c["config"]["training"]["learning_rate"] > 0
     m = c["metrics"]
     assert m["global_step"] == 4
@@ -59,6 +64,22 @@ def test_run_card_is_complete(first_run):
     assert any("reward" in json.loads(line) for line in lines)
 
 
+def test_grpo_changed_the_policy_weights(first_run, nano_model):
+    """GRPO really trained: the saved policy differs from the SFT model it started from (nano://math), in most
+    tensors and by more than float noise, and stays finite. Every other check here would pass with a zero step."""
+    import torch
+    from safetensors.torch import load_file
+
+    start = load_file(str(nano_model / "model.safetensors"))
+    end = load_file(str(first_run / "model.safetensors"))
+    assert start.keys() == end.keys()
+    assert all(torch.isfinite(t).all() for t in end.values())
+    changed = [name for name in start if not torch.equal(start[name], end[name])]
+    assert len(changed) >= 0.9 * len(start), f"only {len(changed)} of {len(start)} tensors moved"
+    largest = max((end[n].float() - start[n].float()).abs().max().item() for n in changed)
+    assert largest > 1e-6, f"the weights moved by at most {largest}: float noise, not training"
+
+
 def test_same_seed_same_metrics(first_run, tmp_path):
     run_dir = tmp_path / "b"
     run_lab("grpo-math", profile="nano", overrides=SHRINK, run_dir=str(run_dir))
@@ -68,8 +89,20 @@ def test_same_seed_same_metrics(first_run, tmp_path):
 
 def test_killed_run_resumes_to_the_same_result(first_run, tmp_path):
     run_dir = tmp_path / "c"
-    cmd = [sys.executable, "-m", "open_r1", "lab", "run", "grpo-math", "--profile", "nano", "--run-dir",
-           str(run_dir), "--", *SHRINK]
+    cmd = [
+        sys.executable,
+        "-m",
+        "open_r1",
+        "lab",
+        "run",
+        "grpo-math",
+        "--profile",
+        "nano",
+        "--run-dir",
+        str(run_dir),
+        "--",
+        *SHRINK,
+    ]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not (run_dir / "checkpoint-2" / "trainer_state.json").exists():
