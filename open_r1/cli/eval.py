@@ -126,7 +126,7 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--benchmarks", default="r1", help=f"comma list: r1 (= {','.join(R1_SUITE)}) or any of {','.join(BENCHMARKS)}"
     )
-    run.add_argument("--output-dir", required=True)
+    run.add_argument("--output-dir", required=True, help="folder for results, details and the report")
     run.add_argument(
         "--custom-tasks",
         metavar="FILE",
@@ -162,7 +162,7 @@ def register(subparsers: Any) -> None:
     setup.add_argument("--env", default="lighteval", help="lighteval (transformers backend) or lighteval-vllm")
     setup.set_defaults(func=_cmd_setup)
     report = sub.add_parser("report", help="print the results table of an `eval run` folder")
-    report.add_argument("path")
+    report.add_argument("path", help="an eval output folder (or its open_r1_eval.json)")
     report.add_argument("--size", help="compare against this size's published figures")
     report.add_argument("--html", action="store_true", help="(re)write report.html (table, plot, details)")
     report.add_argument("--details", metavar="BENCHMARK", help="print that benchmark's per-problem details")

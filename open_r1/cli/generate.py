@@ -93,22 +93,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("--dataset", required=True, help="hub id, local file/folder, or nano://math/heldout")
     p.add_argument("--output", required=True, help="output jsonl (append-only; reruns resume)")
     p.add_argument("--config", help="dataset configuration")
-    p.add_argument("--split", default=defaults.split)
+    p.add_argument("--split", default=defaults.split, help="dataset split to read")
     p.add_argument(
         "--prompt-column",
         default=defaults.prompt_column,
         help="column with the question (text) or a conversation (list of messages)",
     )
-    p.add_argument("--system-prompt")
+    p.add_argument("--system-prompt", help="system turn put before every prompt (chat API)")
     p.add_argument("--limit", type=int, help="only the first N rows")
     p.add_argument("--base-url", default=defaults.base_url, help="server base URL, ending in /v1")
     p.add_argument("--model", default=defaults.model, help="model name the server expects")
-    p.add_argument("--api", choices=["chat", "completions"], default=defaults.api)
+    p.add_argument("--api", choices=["chat", "completions"], default=defaults.api,
+                   help="chat (/v1/chat/completions, the server applies its chat template) or completions (raw text)")
     p.add_argument("--api-key", help="default: $OPENAI_API_KEY or EMPTY")
     p.add_argument("--n", type=int, default=defaults.n, help="generations per prompt")
-    p.add_argument("--temperature", type=float, default=defaults.temperature)
-    p.add_argument("--top-p", type=float, default=defaults.top_p)
-    p.add_argument("--max-tokens", type=int, default=defaults.max_tokens)
+    p.add_argument("--temperature", type=float, default=defaults.temperature, help="sampling temperature")
+    p.add_argument("--top-p", type=float, default=defaults.top_p, help="nucleus sampling mass")
+    p.add_argument("--max-tokens", type=int, default=defaults.max_tokens, help="generation budget per sample, in tokens")
     p.add_argument("--seed", type=int, default=defaults.seed, help="base of the per-sample seeds")
     p.add_argument("--concurrency", type=int, default=defaults.concurrency, help="requests in flight at most")
     p.add_argument("--retries", type=int, default=defaults.retries, help="retries per request before giving up")
