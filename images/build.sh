@@ -137,7 +137,9 @@ cafile=${PIP_CERT:-$(pip_config global.cert)}
 # the CPU flavour (bind-mounted by the build).
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/open-r1-context.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
-paths=(pyproject.toml README.md mkdocs.yml .importlinter open_r1 labs recipes requirements images docs scripts)
+# compose.yaml, Justfile and .ci/ have annotated pages in the site that core's docs stage builds
+paths=(pyproject.toml README.md mkdocs.yml .importlinter compose.yaml Justfile .ci open_r1 labs recipes requirements images docs
+  scripts)
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git ls-files -z --cached --others --exclude-standard -- "${paths[@]}" \
     | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
