@@ -177,21 +177,16 @@ def lab_schema() -> dict[str, Any]:
     return schema
 
 
-def labs_root() -> Path:
-    """Where the lab folders are (open_r1.core.paths.labs_root)."""
-    return paths.labs_root()
-
-
 def list_labs() -> list[str]:
-    """The names of the labs: every folder under labs_root() with a lab.yaml."""
-    return sorted(p.parent.name for p in labs_root().glob("*/lab.yaml"))
+    """The names of the labs: every folder under open_r1.core.paths.labs_root() with a lab.yaml."""
+    return sorted(p.parent.name for p in paths.labs_root().glob("*/lab.yaml"))
 
 
 def load_lab(name: str) -> LabManifest:
     """Read and check `labs/<name>/lab.yaml`; every error names the file, the key, the value and the fix."""
     from open_r1.core.configs import load_yaml, validate_model
 
-    path = labs_root() / name / "lab.yaml"
+    path = paths.labs_root() / name / "lab.yaml"
     if not path.exists():
         raise ConfigError(f"no lab named '{name}'", file=str(path), fix=f"choose one of {list_labs()}.")
     raw = load_yaml(path)
