@@ -96,7 +96,7 @@ for stage in (0, 1, 2, 3):
     rows.append({"stage": stage, "rank": rank, "params_held": params, "adam_values_held": moments,
                  "first_loss": round(loss.item(), 5)})
     del engine, model, optimizer
-print(json.dumps(rows), flush=True)
+print("ZERO_ROWS " + json.dumps(rows), flush=True)  # a marker: DeepSpeed also logs lines that start with "["
 """
 work = Path(tempfile.mkdtemp(prefix="zero-"))
 (work / "worker.py").write_text(WORKER)
@@ -105,7 +105,7 @@ proc = subprocess.run(
     capture_output=True, text=True, timeout=900,
 )
 assert proc.returncode == 0, proc.stderr[-3000:]
-rows = [row for line in proc.stdout.splitlines() if line.startswith("[") for row in json.loads(line)]
+rows = [row for line in proc.stdout.splitlines() if line.startswith("ZERO_ROWS ") for row in json.loads(line[10:])]
 rows.sort(key=lambda r: (r["stage"], r["rank"]))
 total_params = 919_680  # the model above: embeddings + 4 layers + untied lm_head
 print(f"model: {total_params:,} parameters; AdamW holds 2 moments each = {2 * total_params:,} values\n")

@@ -102,12 +102,38 @@ class HubPublisher:
         )
         return info.oid
 
-    def push(self, folder: str | os.PathLike, branch: str, message: str, ignore: list[str] | None = None) -> Future:
-        """Queue a push of `folder` to `branch`; the Future's result is the commit id."""
-        future = self._pool.submit(self._push_now, str(folder), branch, message, list(ignore or []))
+    def push(
+        self,
+        folder: str | os.PathLike,
+        branch: str,
+        message: str,
+        ignore: list[str] | None = None,
+        then: Callable[[str | None, BaseException | None], None] | None = None,
+    ) -> Future:
+        """Queue a push of `folder` to `branch`; the Future's result is the commit id.
+
+        `then(commit, error)` runs on the push thread after the upload and before the Future completes, so whatever
+        it records is on disk by the time `wait()` returns or raises (a Future's done-callbacks run only after its
+        waiters are woken, which would let `wait()` return first).
+        """
+        future = self._pool.submit(self._push_and_report, str(folder), branch, message, list(ignore or []), then)
         with self._lock:
             self._pending.append(future)
         return future
+
+    def _push_and_report(
+        self, folder: str, branch: str, message: str, ignore: list[str],
+        then: Callable[[str | None, BaseException | None], None] | None,
+    ) -> str:  # fmt: skip
+        try:
+            commit = self._push_now(folder, branch, message, ignore)
+        except BaseException as err:
+            if then is not None:
+                then(None, err)
+            raise
+        if then is not None:
+            then(commit, None)
+        return commit
 
     def wait(self) -> None:
         """Block until every queued push has finished; re-raise the first failure."""
@@ -177,15 +203,18 @@ class PushCheckpointsCallback(TrainerCallback):
         step = state.global_step
         folder = Path(args.output_dir) / f"checkpoint-{step}"
         branch = checkpoint_branch(self.publisher.revision, step)
-        future = self.publisher.push(folder, branch, f"checkpoint {step}", CHECKPOINT_IGNORE)
-        future.add_done_callback(lambda done: self._landed(done, Path(args.output_dir), branch, step))
+        output_dir = Path(args.output_dir)
+        self.publisher.push(
+            folder, branch, f"checkpoint {step}", CHECKPOINT_IGNORE,
+            then=lambda commit, error: self._landed(commit, error, output_dir, branch, step),
+        )  # fmt: skip
 
-    def _landed(self, done: Future, output_dir: Path, branch: str, step: int) -> None:
+    def _landed(self, commit: str | None, error: BaseException | None, output_dir: Path, branch: str, step: int) -> None:
         record: dict[str, Any] = {"step": step, "repo_id": self.publisher.repo_id, "branch": branch}
-        if done.exception() is not None:
-            record["error"] = f"{type(done.exception()).__name__}: {done.exception()}"
+        if error is not None:
+            record["error"] = f"{type(error).__name__}: {error}"
         else:
-            record["commit"] = done.result()
+            record["commit"] = commit
             if self.launcher is not None and self.benchmarks:
                 pushed = PushedRevision(self.publisher.repo_id, branch, record["commit"], step, self.benchmarks)
                 try:

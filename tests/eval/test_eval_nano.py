@@ -54,7 +54,7 @@ def test_nano_benchmark_through_lighteval(nano_model, tmp_path):
 
 def test_revision_and_system_prompt_reach_lighteval(nano_model, tmp_path, monkeypatch):
     """`--revision` picks a branch of a hub repo in the local HF cache (offline): `main` holds untrained weights,
-    `distilled` the nano model, so only an honoured revision scores the R1 format. The system prompt is in every
+    `distilled` the nano model, so only an honoured revision writes the answer tags. The system prompt is in every
     saved prompt, and the per-problem details and the HTML report are written."""
     from open_r1.cli import main
     from open_r1.labs.nano_build import ensure_nano_model
@@ -73,8 +73,12 @@ def test_revision_and_system_prompt_reach_lighteval(nano_model, tmp_path, monkey
     report = json.loads((out / "open_r1_eval.json").read_text())
     assert report["revision"] == "distilled" and report["system_prompt"] == system
     [nano] = report["benchmarks"]
-    assert nano["format"] >= 0.5, nano  # untrained weights (main) score 0 here
     details = read_details(nano["details"])
+    # Which weights answered: the distilled model writes the <answer> tag (20 of 20 completions when measured), the
+    # untrained `main` weights never did (0 of 20). The strict format score is not the signal here: a system prompt
+    # this 0.43 M-parameter model never saw in training knocks it off the exact R1 layout (format 0.0 measured).
+    completions = [c for d in details for c in d["completions"]]
+    assert sum("<answer>" in c for c in completions) >= 0.75 * len(completions), completions[:3]
     assert len(details) == 10 and all(system in d["prompt"] for d in details)
     assert all(len(d["completions"]) == 2 == len(d["verdicts"]) and d["gold"] for d in details)
     assert "careful calculator" in (out / "report.html").read_text()

@@ -143,9 +143,9 @@ def test_network_and_extra_args_overrides(env, monkeypatch):
 
 
 def test_run_lab_dry_run_goes_through_the_runtime(env, monkeypatch):
-    import open_r1.labs.manifest
+    import open_r1.labs.runner
 
-    monkeypatch.setattr(open_r1.labs.manifest, "_precheck", lambda *a: None)  # the recipe check is tested elsewhere
+    monkeypatch.setattr(open_r1.labs.runner, "_precheck", lambda *a, **k: None)  # the recipe check is tested elsewhere
     result = run_lab("grpo-math", "nano", "docker", ["--max_steps", "10"], run_dir=str(env / "run"), dry_run=True)
     assert result["command"][:2] == ["docker", "run"]
     assert not (env / "run").exists()  # a dry run creates nothing
@@ -170,4 +170,5 @@ def test_sandbox_labs_are_the_images_with_bubblewrap(env):
 
     relaxed = {lab for lab in lab_names() if "--security-opt" in command("podman", lab=lab)[0]}
     assert relaxed == {lab for lab in lab_names() if "sandbox" in load_lab(lab).image_extras}
-    assert relaxed == {"grpo-code", "ioi-eval"}  # the labs whose rewards run model-written programs
+    # the labs whose rewards run model-written programs (the pipeline lab's RL stages include code problems)
+    assert relaxed == {"grpo-code", "ioi-eval", "pipeline"}
