@@ -29,7 +29,7 @@
 #   (no signal), never 0 — or an outage teaches the policy that correct code is wrong.
 #
 # ```text
-# completion --last ```python block--> program --per test: stdin--> sandbox --stdout--> compare lines --> verdict
+# completion --last python code block--> program --per test: stdin--> sandbox --stdout--> compare lines --> verdict
 # code        = passed / total            binary_code = 1 if passed / total > 0.99 else 0        IE -> None
 # ```
 #

@@ -243,16 +243,29 @@ async def post_with_retries(client: Any, path: str, body: dict[str, Any], cfg: G
         ) from None
 
 
+# How a think block that a server split off is put back in front of the answer: R1's own layout (arXiv 2501.12948
+# §2.2.1, Table 1: "<think> reasoning process here </think> <answer> ... </answer>"), the layout the `format` reward
+# and the held-out check read. One definition: the distilabel backend receives it in its job spec.
+R1_REASONING_JOIN = "<think>\n{reasoning}\n</think>\n{content}"
+
+
+def join_reasoning(content: str, reasoning: str | None) -> str:
+    """The whole completion when a server split the think block off (vLLM's `--reasoning-parser`, `transformers
+    serve` for Qwen2-type models): distillation data must keep the reasoning, or SFT teaches answers without it."""
+    return R1_REASONING_JOIN.format(reasoning=reasoning, content=content) if reasoning else content
+
+
 def parse_choice(cfg: GenerateConfig, payload: dict[str, Any]) -> dict[str, Any]:
+    """One sample's fields from a server's reply: the generation (think block put back), the reasoning as the server
+    split it, finish reason, token usage and model."""
     choice = payload["choices"][0]
     out: dict[str, Any] = {"finish_reason": choice.get("finish_reason")}
     if cfg.api == "chat":
         message = choice.get("message") or {}
-        out["generation"] = message.get("content") or ""
-        # vLLM's reasoning parsers move the think block into a separate field; keep it rather than lose it.
         reasoning = message.get("reasoning_content") or message.get("reasoning")
+        out["generation"] = join_reasoning(message.get("content") or "", reasoning)
         if reasoning:
-            out["reasoning"] = reasoning
+            out["reasoning"] = reasoning  # also as the server gave it
     else:
         out["generation"] = choice.get("text") or ""
     out["usage"] = payload.get("usage") or {}

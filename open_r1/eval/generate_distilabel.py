@@ -73,7 +73,7 @@ def distilabel_python(log=print) -> Path:
 
 def run_generate_distilabel(cfg: Any, log=print) -> dict[str, Any]:
     """Generate every missing (row, sample) of `cfg` (a GenerateConfig) through distilabel; returns counts."""
-    from open_r1.eval.generate import RESERVED, OutputFile, build_prompt, load_rows, prompt_hash
+    from open_r1.eval.generate import R1_REASONING_JOIN, RESERVED, OutputFile, build_prompt, load_rows, prompt_hash
 
     cfg.check()
     if cfg.api != "chat":
@@ -125,6 +125,7 @@ def run_generate_distilabel(cfg: Any, log=print) -> dict[str, Any]:
                 "max_retries": cfg.retries,
                 "timeout": int(cfg.timeout),
                 "cache_dir": str(work / "cache"),
+                "reasoning_join": R1_REASONING_JOIN,
             }
             spec_path = work / "spec.json"
             spec_path.write_text(json.dumps(spec, ensure_ascii=False))

@@ -162,6 +162,22 @@ def test_refuses_an_output_made_from_another_dataset(tmp_path, nano_cache):
         run_generate(cfg)
 
 
+def test_a_think_block_the_server_split_off_is_put_back():
+    """transformers serve (and vLLM with --reasoning-parser) return the think block as `reasoning_content`; the
+    sample keeps it in front of the answer in R1's layout, which the strict format check accepts."""
+    from open_r1.eval.generate import parse_choice
+    from open_r1.eval.heldout import check
+
+    cfg = GenerateConfig(dataset="nano://math/heldout", output="unused.jsonl", base_url="http://x/v1", model="m")
+    reply = {"choices": [{"finish_reason": "stop", "message": {"content": "<answer>\n-1\n</answer>",
+                                                               "reasoning_content": "6 - 7 = -1"}}]}  # fmt: skip
+    sample = parse_choice(cfg, reply)
+    assert sample["generation"] == "<think>\n6 - 7 = -1\n</think>\n<answer>\n-1\n</answer>"
+    assert sample["reasoning"] == "6 - 7 = -1" and check(sample["generation"], "-1") == (True, True)
+    plain = parse_choice(cfg, {"choices": [{"message": {"content": "<answer>\n2\n</answer>"}}]})
+    assert plain["generation"] == "<answer>\n2\n</answer>" and "reasoning" not in plain
+
+
 def test_one_writer_per_output(tmp_path):
     from open_r1.core.errors import ConfigError
 

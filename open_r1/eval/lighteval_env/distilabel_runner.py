@@ -97,9 +97,30 @@ def _first(value):
     return value[0] if isinstance(value, list) and value else value
 
 
+class ReasoningKeepingOpenAILLM(OpenAILLM):
+    """distilabel's OpenAILLM, except that a think block the server split off (`reasoning_content`) is put back in
+    front of the answer with the spec's `reasoning_join` (the parent's open_r1.eval.generate.R1_REASONING_JOIN), as
+    the project's own client does: distilabel keeps only `content`, and distillation data without the reasoning
+    would teach bare answers."""
+
+    reasoning_join: str = "{content}"
+
+    def _generations_from_openai_completion(self, completion):  # noqa: ANN001, ANN202 -- distilabel's signature
+        output = super()._generations_from_openai_completion(completion)
+        joined = []
+        for choice, content in zip(completion.choices, output["generations"], strict=True):
+            # an extra field of the openai SDK's message (reachable as an attribute), or `reasoning` on newer servers
+            reasoning = getattr(choice.message, "reasoning_content", None) or getattr(choice.message, "reasoning", None)
+            joined.append(self.reasoning_join.format(reasoning=reasoning, content=content) if reasoning and content
+                          is not None else content)  # fmt: skip
+        output["generations"] = joined
+        return output
+
+
 def build_pipeline(spec: dict) -> Pipeline:
     """The three-step pipeline for one spec (see the module docstring)."""
-    llm = OpenAILLM(
+    llm = ReasoningKeepingOpenAILLM(
+        reasoning_join=spec["reasoning_join"],
         model=spec["model"],
         base_url=spec["base_url"],
         api_key=spec["api_key"],
