@@ -22,13 +22,18 @@ from open_r1.labs.pipeline import (
 STAGES = ["cold_start", "reasoning_rl", "rejection_sampling", "rejection_sft", "all_scenarios_rl"]
 
 # Every stage shrunk to seconds: the same five entrypoints, the same hand-over, a few steps each.
+# Shrunk so CI can afford it. The cold start begins from the distilled nano://code model instead of untrained
+# weights (30 steps cannot teach untrained weights the answer format, and then rejection sampling keeps nothing);
+# R1's cold start, too, begins from a pretrained base (DeepSeek-V3-Base, arXiv 2501.12948 §2.3.1).
 SHRUNK = [
+    "--cold_start.model_name_or_path",
+    "nano://code",
     "--cold_start.max_steps",
     "30",
     "--reasoning_rl.max_steps",
     "2",
     "--rejection_sampling.n",
-    "2",
+    "4",
     "--rejection_sampling.datasets",
     "[{id: nano://math/train, task: math, limit: 8}, {id: nano://code/train, task: code, limit: 8}]",
     "--rejection_sampling.chunk_prompts",
@@ -178,8 +183,25 @@ def test_rejection_sampling_keeps_verified_answers_once(tmp_path):
     assert kept[0]["messages"][1]["content"].startswith("<think>") and kept[0]["task"] == "math"
 
 
+def test_rejection_sampling_that_keeps_nothing_fails_with_the_counts(nano_cache, tmp_path):
+    """Untrained weights never write a verified answer: the stage fails (so the pipeline stops and a rerun redoes it)
+    with the counts and a fix, instead of handing the SFT stage an empty file; report.json stays to read."""
+    from open_r1.core.errors import OpenR1Error
+    from open_r1.curate.rejection import RejectionConfig, run_rejection_sampling
+    from open_r1.labs.nano_build import ensure_nano_model
+
+    config = RejectionConfig(
+        model_name_or_path=str(ensure_nano_model("nano://math-init")), output_dir=str(tmp_path / "out"),
+        datasets=[{"id": "nano://math/train", "task": "math", "limit": 4}], verifiers={"math": {"reward": "accuracy"}},
+        n=2, max_new_tokens=8,
+    )  # fmt: skip
+    with pytest.raises(OpenR1Error, match=r"kept 0 of 8 samples .*Fix: train the model that samples longer"):
+        run_rejection_sampling(config)
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["samples"] == 8
+
+
 def test_shrunk_nano_pipeline_runs_every_stage_and_a_rerun_skips_them(nano_cache, isolation, tmp_path, capsys):
-    from open_r1.labs.runner import rerun, run_lab
+    from open_r1.labs.runner import run_lab
 
     run = tmp_path / "run"
     card = run_lab("pipeline", profile="nano", run_dir=str(run), overrides=SHRUNK)
@@ -191,10 +213,12 @@ def test_shrunk_nano_pipeline_runs_every_stage_and_a_rerun_skips_them(nano_cache
     assert stages["reasoning_rl"]["inputs"]["model"] == str(run / "cold_start")
     assert stages["reasoning_rl"]["metrics"]["global_step"] == 2
     sampled = stages["rejection_sampling"]["metrics"]
-    assert sampled["samples"] == 32 and 0 <= sampled["kept"] <= sampled["verified"] <= 32
+    assert sampled["samples"] == 64 and 0 < sampled["kept"] <= sampled["verified"] <= 64
     for name in ("cold_start", "reasoning_rl", "rejection_sft", "all_scenarios_rl"):
         assert set(stages[name]["heldout"]) == {"nano://math/heldout", "nano://code/heldout"}
-    assert stages["start"]["heldout"]["nano://math/heldout"]["format"] == 0.0  # untrained weights
+    # nano://code never wrote a math answer; the cold start's math traces teach it the format
+    math_format = {name: stages[name]["heldout"]["nano://math/heldout"]["format"] for name in ("start", "cold_start")}
+    assert math_format["cold_start"] > math_format["start"], math_format
     assert card["metrics"]["heldout_after"] == stages["all_scenarios_rl"]["heldout"]
     assert card["rerun"]["lab"] == "pipeline" and card["lab"]["stages"] == STAGES
     # The same run folder again: every stage is finished, so every stage is skipped and nothing changes.
@@ -206,4 +230,3 @@ def test_shrunk_nano_pipeline_runs_every_stage_and_a_rerun_skips_them(nano_cache
     third = run_lab("pipeline", profile="nano", run_dir=str(run), overrides=SHRUNK)
     assert third["stages"]["rejection_sft"]["skipped"] and not third["stages"]["all_scenarios_rl"]["skipped"]
     assert json.loads((run / "run_card.json").read_text())["failed_stage"] is None
-    assert callable(rerun)

@@ -49,7 +49,7 @@
 #
 # ## Hands-on
 #
-# The teacher is the nano model, served locally; the problems are 20 held-out nano problems, 4 samples each.
+# The teacher is the nano model, served locally; the problems are 12 held-out nano problems, 4 samples each.
 
 # %%
 # ruff: noqa: E402, B018 (notebook style: imports where first needed, values shown by naming them)
@@ -69,7 +69,7 @@ work = Path(tempfile.mkdtemp(prefix="generate-"))
 started = time.time()
 server = LocalServer(str(ensure_nano_model("nano://math")), log_path=work / "server.log").start()
 print(f"server ready at {server.base_url} in {time.time() - started:.1f} s")
-ROWS, N = 20, 4
+ROWS, N = 12, 4
 
 
 def generate(output: Path, *extra: str) -> subprocess.Popen:
@@ -115,14 +115,14 @@ def audit(path: Path) -> dict:
 # ### A distilabel job: kill it, rerun it
 #
 # `--backend distilabel` runs a distilabel pipeline against the server. The first call creates distilabel's
-# environment (pip; minutes, once per machine). We kill the command with SIGKILL once 24 of the 80 samples are on
+# environment (pip; minutes, once per machine). We kill the command with SIGKILL once 16 of the 48 samples are on
 # disk — no clean-up code of ours runs; the pipeline's runner notices that its parent died and stops, and the output
 # stays locked until the last writer is gone — then rerun the very same command. (Without `--backend` the same
 # command uses the project's asyncio client, with the same contract; its kill tests are in tests/generate.)
 
 # %%
 distil_out = work / "distilabel.jsonl"
-before = kill_after(generate(distil_out, "--backend", "distilabel"), distil_out, lines=24)
+before = kill_after(generate(distil_out, "--backend", "distilabel"), distil_out, lines=16)
 print("killed with", before, "samples on disk:", audit(distil_out))
 rerun = generate(distil_out, "--backend", "distilabel")
 summary = summary_of(rerun.communicate()[1])
@@ -132,7 +132,7 @@ assert audit(distil_out) == {"lines": ROWS * N, "duplicated": 0, "missing": 0}
 print(json.dumps(read(distil_out)[0])[:400])
 
 # %% [markdown]
-# The file holds exactly 80 samples, none twice (the cell asserts it). The lines have the project generator's
+# The file holds exactly 48 samples, none twice (the cell asserts it). The lines have the project generator's
 # schema (`row`, `sample`, `prompt_hash`, the dataset's columns, `messages`, `generation`, `usage`, `model`, plus
 # `"backend": "distilabel"`): `open-r1 data pass-rate` (tutorial 25) and `open-r1 train sft --dataset_name FILE`
 # read it as they read the client's.

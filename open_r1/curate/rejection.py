@@ -43,7 +43,7 @@ from typing import Any
 from pydantic import Field
 
 from open_r1.core.configs import StrictModel
-from open_r1.core.errors import ConfigError
+from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.core.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 
 
@@ -221,6 +221,13 @@ def run_rejection_sampling(config: RejectionConfig, file: str | None = None) -> 
         }
     )
     write_json_atomic(out / "report.json", report)
+    if not kept:  # the report stays on disk to read; the stage is not finished, so a rerun redoes it
+        raise OpenR1Error(
+            f"rejection sampling kept 0 of {report['samples']} samples ({report['verified']} verified, by task: "
+            f"{ {t: st['verified'] for t, st in report['by_task'].items()} }); the SFT stage that reads "
+            f"{out / 'data.jsonl'} would have nothing to learn from. Fix: train the model that samples longer, raise "
+            "`n` or the datasets' `limit`, or check the verifiers (see report.json next to it)."
+        )
     return report
 
 
