@@ -43,9 +43,10 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
-def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
-    """Write `data` as indented, key-sorted JSON atomically (see `write_text_atomic`)."""
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+def write_json_atomic(path: str | os.PathLike, data: Any, sort_keys: bool = True) -> None:
+    """Write `data` as indented JSON atomically (see `write_text_atomic`); keys sorted unless `sort_keys=False`, for
+    documents whose order carries meaning (a run card's stages run in the order they are listed)."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=sort_keys, default=str) + "\n")
 
 
 def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> None:

@@ -156,7 +156,7 @@ def write_run_card(
         "metrics": to_jsonable(metrics),
         **(extra or {}),
     }
-    write_json_atomic(path, card)
+    write_json_atomic(path, card, sort_keys=False)  # in the order written: what it is, then what happened
     return path
 
 
@@ -167,7 +167,7 @@ def update_run_card(path: str | os.PathLike, **fields: Any) -> dict[str, Any]:
     path = Path(path)
     card = json.loads(path.read_text()) if path.exists() else {}
     card.update(to_jsonable(fields))
-    write_json_atomic(path, card)
+    write_json_atomic(path, card, sort_keys=False)  # in the order written: what it is, then what happened
     return card
 
 
