@@ -65,6 +65,10 @@ def load_one(dataset_id: str, config: str | None = None, split: str = "train", f
 
 
 def mix(spec: MixtureSpec, file: str | None = None):
+    """Build one dataset from a MixtureSpec: each member loaded, cut to its `columns`, shuffled with the seed and cut to
+    round(weight × rows), tagged with its `task`, then concatenated and shuffled again; members of different tasks keep
+    the union of their columns (null where absent).
+    """
     import datasets
 
     parts = []
@@ -125,6 +129,9 @@ def get_dataset(args: ScriptArguments, file: str | None = None, required_columns
 
 
 def make_conversation(row: dict[str, Any], prompt_column: str, system_prompt: str | None) -> dict[str, Any]:
+    """One row as GRPO's chat `prompt`: the optional system message, then the row's `prompt_column` as the user turn;
+    `to_prompts` maps it over a dataset.
+    """
     messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
     messages.append({"role": "user", "content": row[prompt_column]})
     return {"prompt": messages}

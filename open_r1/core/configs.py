@@ -151,6 +151,10 @@ class ScriptArguments:
         return bool(self.heldout_dataset) and self.heldout_samples > 0
 
     def mixture(self, file: str | None = None) -> MixtureSpec | None:
+        """Validate the raw `dataset_mixture` mapping into a MixtureSpec (known keys only, every member with an id and a
+        weight in (0, 1], the same columns everywhere, a test size in (0, 1)), or None without one;
+        open_r1.data.get_dataset mixes from it, and `file` names the recipe in the errors.
+        """
         if self.dataset_mixture is None:
             return None
         raw = dict(self.dataset_mixture)
@@ -308,6 +312,9 @@ def check_recipe_keys(config: dict[str, Any], classes: tuple[type, ...], file: s
 
 
 def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a recipe or config file as a mapping, failing with a ConfigError that names the file and the fix when it is
+    absent, not valid YAML or not a mapping: the one reader behind recipes, cluster profiles and data configs.
+    """
     p = Path(path)
     if not p.is_file():
         raise ConfigError(

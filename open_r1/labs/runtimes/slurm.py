@@ -120,11 +120,18 @@ class ClusterProfile:
 
 
 def default_profile_path() -> Path:
+    """Where the cluster profile lives when neither `--cluster-profile` nor $OPEN_R1_CLUSTER_PROFILE names one:
+    `$XDG_CONFIG_HOME/open-r1/cluster.yaml`, else ~/.config/open-r1/cluster.yaml.
+    """
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "open-r1" / "cluster.yaml"
 
 
 def load_cluster_profile(path: str | os.PathLike | None = None) -> ClusterProfile:
+    """Read and validate the cluster profile (explicit path, else $OPEN_R1_CLUSTER_PROFILE, else the default path) into
+    a ClusterProfile; no file at the default path means the defaults, while a named file that is missing, an unknown key
+    or a wrongly typed value is a ConfigError.
+    """
     explicit = path or os.environ.get(PROFILE_ENV)
     file = Path(explicit) if explicit else default_profile_path()
     if not file.is_file():
@@ -176,6 +183,9 @@ def _environment() -> Any:
 
 
 def render(template: str, **context: Any) -> str:
+    """Render one of the slurm_templates Jinja files with `context` (undefined variables are errors) and squeeze runs of
+    blank lines, so the job scripts people read stay tidy.
+    """
     text = _environment().get_template(template).render(**context)
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -510,6 +520,9 @@ def _slurm_tool(name: str) -> str:
 
 
 def submit(script: Path) -> str:
+    """Submit a batch script with `sbatch --parsable` and return its job id; a refusal becomes an OpenR1Error carrying
+    sbatch's message.
+    """
     out = subprocess.run([_slurm_tool("sbatch"), "--parsable", str(script)], capture_output=True, text=True)
     if out.returncode != 0:
         raise OpenR1Error(f"sbatch refused {script}: {out.stderr.strip()}")
@@ -530,6 +543,9 @@ def job_state(job_id: str) -> dict[str, str] | None:
 
 
 def read_attempts(run_dir: Path) -> list[dict[str, Any]]:
+    """The attempts the job script logged to `<run_dir>/slurm/attempts.jsonl`, one dict per (re)start with its exit
+    code; empty before the first one. `follow` and the run card's slurm block read it.
+    """
     path = run_dir / "slurm" / "attempts.jsonl"
     if not path.exists():
         return []
@@ -639,6 +655,10 @@ def launch(
     options: dict[str, Any],
     dry_run: bool = False,
 ) -> tuple[list[str], int]:
+    """The runtime contract for `--runtime slurm`: plan the training job from the lab and cluster profile, render
+    train.sbatch, then print it (dry run) or write it with its accelerate config, submit it, follow its log across
+    requeues and add a `slurm` block to the run card; returns (command, exit code).
+    """
     from rich.console import Console
 
     from open_r1.core.runcard import update_run_card
@@ -787,6 +807,10 @@ def render_service(kind: str, args: argparse.Namespace, cluster: ClusterProfile)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m open_r1.labs.runtimes.slurm TEMPLATE`: render one of the service job scripts (evaluate, generate,
+    sandbox router, Piston workers) from the flags and the cluster profile, print it, or submit it with `--submit`; exit
+    2 on a configuration error.
+    """
     from rich.console import Console
 
     parser = argparse.ArgumentParser(

@@ -64,7 +64,9 @@ class StageView:
         return self._profile
 
     def recipe_path(self, profile: str) -> Path:
-        """The stage's recipe."""
+        """The recipe this stage trains or samples with (the lab's stage recipe for the profile chosen at construction),
+        whatever profile name the planner passes.
+        """
         return self._recipe
 
 
