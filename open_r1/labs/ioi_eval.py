@@ -80,6 +80,10 @@ class IOIEvalConfig(StrictModel):
 
 
 def load_config(recipe_path: str, overrides: list[str]) -> IOIEvalConfig:
+    """Read an ioi-eval recipe, apply `--key value` overrides (values typed as YAML) and validate it into an
+    IOIEvalConfig, resolving a relative problem folder against the repository; a missing folder or a bad override fails
+    before any model loads (the lab runner's precheck calls it).
+    """
     from open_r1.core.configs import load_yaml, validate_model
 
     raw = load_yaml(recipe_path)
@@ -163,6 +167,10 @@ def _generate(config: IOIEvalConfig, prompts: list[list[dict]]) -> list[str]:
 
 
 def run_ioi_eval(recipe_path: str, output_dir: str, overrides: list[str] | None = None) -> dict[str, Any]:
+    """The ioi-eval lab end to end: prompt the model with every problem's statement `samples_per_problem` times, keep
+    the last C++ block of each answer, write generations.jsonl, score them with the IOI rules into report/, and write
+    eval_results.json and the run card; returns the summary metrics.
+    """
     from open_r1.competitive.ioi import load_problems
     from open_r1.competitive.report import Generation, evaluate
     from open_r1.core.io import write_json_atomic

@@ -86,6 +86,10 @@ OVERHEAD_FRACTION = 0.05  # caching-allocator fragmentation
 
 @dataclass(frozen=True)
 class ModelShape:
+    """The sizes of a Qwen2-family decoder (hidden, intermediate, layers, heads, KV heads, vocabulary, tied embeddings):
+    all the memory model needs to count parameters, KV cache and activations, from SHAPES, a nano kit or `--shape`.
+    """
+
     name: str
     hidden: int
     intermediate: int
@@ -104,14 +108,23 @@ class ModelShape:
         return self.kv_heads * self.head_dim
 
     def layer_params(self) -> int:
+        """Parameters of one decoder layer: attention (Q/K/V with bias, O without), the SwiGLU MLP's three matrices and
+        the two RMSNorm weights (Ψ's per-layer term in HOW).
+        """
         h, kv, f = self.hidden, self.kv_dim, self.intermediate
         attention = h * (h + 2 * kv) + (h + 2 * kv) + h * h  # q/k/v with bias, o without
         return attention + 3 * h * f + 2 * h  # SwiGLU gate/up/down, two RMSNorm weights
 
     def embedding_params(self) -> int:
+        """Parameters of the token embedding matrix (vocab × hidden); the lm_head has as many again unless the
+        embeddings are tied.
+        """
         return self.vocab * self.hidden
 
     def params(self) -> int:
+        """Ψ, the model's total parameter count: embeddings, an untied lm_head when there is one, every decoder layer
+        and the final norm; every byte estimate scales with it.
+        """
         untied = 0 if self.tied else self.embedding_params()
         return self.embedding_params() + untied + self.layers * self.layer_params() + self.hidden
 
@@ -133,9 +146,15 @@ class ModelShape:
         return rank * per_layer * self.layers
 
     def kv_bytes_per_token(self, dtype_bytes: int = 2) -> int:
+        """Bytes of KV cache one token takes across all layers (keys and values, `dtype_bytes` each): how vLLM's free
+        memory turns into cached tokens.
+        """
         return 2 * self.layers * self.kv_dim * dtype_bytes
 
     def activation_values_per_token_layer(self) -> int:
+        """Activation values one token leaves in one layer for the backward pass (6h + 2·h_kv + 4f, the A_layer count of
+        HOW without the batch, sequence and bf16 factors).
+        """
         return 6 * self.hidden + 2 * self.kv_dim + 4 * self.intermediate
 
 
@@ -220,6 +239,11 @@ def get_shape(model: str) -> ModelShape:
 
 @dataclass
 class Setup:
+    """One way to train on some hardware: strategy, nodes and GPUs, sequence length, micro-batch, checkpointing,
+    optimizer, precision, LoRA, GRPO's reference model and vLLM share; `estimate` prices it, `recommend` varies it,
+    `lab_plan` reads one from a lab.
+    """
+
     strategy: str = "zero3"
     nodes: int = 1
     gpus_per_node: int = 8
@@ -245,6 +269,9 @@ class Setup:
         return self.nodes * self.gpus_per_node
 
     def check(self) -> None:
+        """Refuse a setup the memory model cannot price (unknown strategy or optimizer, unmodelled weight bits,
+        quantized weights without LoRA, a vLLM share outside [0, 1), counts below 1) with a ConfigError naming the flag.
+        """
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"unknown strategy '{self.strategy}'", key="--strategy", fix=f"use one of {STRATEGIES}.")
         if self.optimizer not in OPTIMIZERS:
@@ -268,6 +295,11 @@ class Setup:
 
 @dataclass
 class Estimate:
+    """Bytes per GPU of one Setup, by component (weights, gradients, optimizer, gathered parameters, activations,
+    logits, reference model, vLLM share, allocator overhead): `estimate` produces it, `open-r1 plan` prints its columns
+    and `fits` compares its total to the GPU.
+    """
+
     weights: float
     gradients: float
     optimizer: float  # master copy + moments
@@ -360,6 +392,9 @@ def activation_bytes(shape: ModelShape, setup: Setup) -> tuple[float, float]:
 
 
 def estimate(shape: ModelShape, setup: Setup) -> Estimate:
+    """Price a setup for a model: model states for its strategy (or LoRA), activations and logits, a reference model and
+    vLLM share when present, plus fixed and proportional allocator overhead, as an Estimate in bytes per GPU.
+    """
     setup.check()
     states = model_state_bytes(shape, setup)
     acts, logits = activation_bytes(shape, setup)
@@ -384,6 +419,9 @@ def estimate(shape: ModelShape, setup: Setup) -> Estimate:
 
 
 def fits(est: Estimate, setup: Setup) -> bool:
+    """Whether an estimate's total stays within the setup's GPU memory: the test `recommend` and the profile check apply
+    to every candidate.
+    """
     return est.total <= setup.gpu_memory_gb * GiB
 
 
@@ -407,6 +445,10 @@ def vllm_fit(shape: ModelShape, memory_bytes: float) -> tuple[int, int]:
 
 @dataclass
 class Recommendation:
+    """What `recommend` suggests for a model: the strategy, node count, micro-batch and checkpointing that fit, the
+    estimated GiB per GPU, and a sentence saying why, which `open-r1 plan` prints.
+    """
+
     strategy: str
     nodes: int
     micro_batch: int
@@ -453,6 +495,9 @@ def recommend(
 
 
 def strategy_of_accelerate_config(path: Path) -> str:
+    """The memory model's strategy name (ddp, zero2, zero3 or fsdp) for an accelerate config file, from its
+    distributed_type and DeepSpeed zero_stage; how a lab's profile says how it shards.
+    """
     from open_r1.core.configs import load_yaml
 
     cfg = load_yaml(path)
@@ -467,6 +512,11 @@ def strategy_of_accelerate_config(path: Path) -> str:
 
 @dataclass
 class LabPlan:
+    """A lab profile translated for the memory model: the lab, its model id and shape, the Setup its recipe and
+    accelerate config imply, the kind (sft, grpo, inference) and notes on the assumptions made; `lab_plan` builds it for
+    `open-r1 plan --lab` and the profile chooser.
+    """
+
     lab: str
     model: str
     shape: ModelShape

@@ -39,6 +39,9 @@ from open_r1.labs.manifest import RUNTIMES, LabManifest, load_lab
 
 
 def has_gpu() -> bool:
+    """Whether torch imports and sees a CUDA device; False without torch. It picks a pipeline lab's `auto` profile and
+    switches bf16 off for the precheck on machines without a GPU.
+    """
     try:
         import torch
 
@@ -74,6 +77,10 @@ def resolve_profile(lab: LabManifest, requested: str, runtime: str = "native") -
 
 
 def train_command(lab: LabManifest, profile: str, output_dir: Path, overrides: list[str]) -> list[str]:
+    """The command line that runs a lab profile's entrypoint with its recipe, output folder and overrides: `python -m
+    open_r1 ...`, behind `accelerate launch` with the profile's config and process count when the launcher is
+    accelerate.
+    """
     prof = lab.profile(profile)
     entry = shlex.split(lab.entrypoint)
     tail = ["--config", str(lab.recipe_path(profile)), "--output_dir", str(output_dir), *overrides]
@@ -89,6 +96,9 @@ def train_command(lab: LabManifest, profile: str, output_dir: Path, overrides: l
 
 
 def new_run_dir(lab: str, profile: str, base: str | None = None) -> Path:
+    """A fresh run folder `<runs root>/<lab>/<profile>-<YYYYmmdd-HHMMSS>` under `base`, $OPEN_R1_RUNS or runs/, with a
+    -2, -3 suffix when that name is taken; the folder is not created here.
+    """
     root = Path(base or os.environ.get("OPEN_R1_RUNS", "runs"))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = root / lab / f"{profile}-{stamp}"
@@ -109,6 +119,10 @@ def run_lab(
     dry_run: bool = False,
     options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`open-r1 lab run`: check the lab and runtime, resolve the profile, precheck the recipe, run the training command
+    (natively or through a runtime) in a run folder, then add the lab, rerun and profile-choice blocks to its run card
+    and print a summary; pipeline labs go to open_r1.labs.pipeline.
+    """
     from rich.console import Console
 
     from open_r1.core.configs import load_yaml
@@ -227,6 +241,9 @@ def _print_summary(console: Any, card: dict[str, Any]) -> None:
 
 
 def rerun(card_path: str, runs_root: str | None = None, runtime: str | None = None) -> dict[str, Any]:
+    """`open-r1 lab rerun`: run the lab, profile, runtime and overrides recorded in a run card's `rerun` block again and
+    print whether the held-out metrics came out identical; returns the new run card.
+    """
     from open_r1.core.runcard import read_run_card
 
     card = read_run_card(card_path)
