@@ -30,10 +30,17 @@ KEY_METRICS = ("loss", "reward", "rewards/accuracy/mean", "rewards/format/mean",
 
 
 class JsonlMetricsCallback(TrainerCallback):
+    """Appends every dict the trainer logs to a JSONL file (`<output_dir>/metrics.jsonl`), one line per logging step
+    with the global step: the durable metrics record the run card summarises and a resumed run keeps extending.
+    """
+
     def __init__(self, path: str):
         self.path = path
 
     def on_log(self, args, state, control, logs: dict[str, Any] | None = None, **kwargs):
+        """On the main process only, append the log's numbers and strings as one JSON line tagged with the global step,
+        creating the folder on first use.
+        """
         if not state.is_world_process_zero or not logs:
             return
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
@@ -43,12 +50,19 @@ class JsonlMetricsCallback(TrainerCallback):
 
 
 class RichMetricsCallback(TrainerCallback):
+    """A rich progress bar for the terminal with the latest loss, reward, learning rate and grad norm beside it, drawn
+    on the main process; it stands in for transformers' tqdm bar and dict printer.
+    """
+
     def __init__(self, title: str = "training"):
         self.title = title
         self.progress = None
         self.task = None
 
     def on_train_begin(self, args, state, control, **kwargs):
+        """Start the progress bar on the main process at the current global step (so a resumed run starts part-way) out
+        of `max_steps`.
+        """
         if not state.is_world_process_zero:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -61,10 +75,12 @@ class RichMetricsCallback(TrainerCallback):
         self.task = self.progress.add_task(self.title, total=state.max_steps, completed=state.global_step, metrics="")
 
     def on_step_end(self, args, state, control, **kwargs):
+        """Move the bar to the trainer's global step after every optimizer step."""
         if self.progress is not None:
             self.progress.update(self.task, completed=state.global_step)
 
     def on_log(self, args, state, control, logs: dict[str, Any] | None = None, **kwargs):
+        """Show the KEY_METRICS present in this log (NaNs skipped, reward names shortened) beside the bar."""
         if self.progress is None or not logs:
             return
         shown = []
@@ -75,6 +91,7 @@ class RichMetricsCallback(TrainerCallback):
         self.progress.update(self.task, metrics=" ".join(shown))
 
     def on_train_end(self, args, state, control, **kwargs):
+        """Stop the live display at the end of training so later output prints below the finished bar."""
         if self.progress is not None:
             self.progress.stop()
             self.progress = None

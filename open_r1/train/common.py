@@ -26,6 +26,9 @@ from typing import Any
 
 
 def last_checkpoint(output_dir: str | os.PathLike) -> str | None:
+    """The `checkpoint-<N>` folder with the highest step under output_dir that has a trainer_state.json (a complete
+    save), or None: what the entrypoints resume from after a crash or a requeue.
+    """
     root = Path(output_dir)
     if not root.is_dir():
         return None
@@ -64,6 +67,9 @@ def saved_weights(output_dir: str | os.PathLike) -> dict[str, Any]:
 
 
 def add_common_args(parser: Any) -> None:
+    """Add the flags every `open-r1 train` subcommand shares: `--config` (the YAML recipe) and `--no-resume` (ignore
+    existing checkpoints and start over).
+    """
     parser.add_argument("--config", help="YAML recipe (every key is a field of the configs: see --help-fields)")
     parser.add_argument("--no-resume", action="store_true", help="start over even if output_dir has checkpoints")
 

@@ -107,6 +107,10 @@ def _group_nodes() -> list[str | None]:
 
 
 def rank_record(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What identifies this process in a multi-node job (rank, world size, local rank, SLURM job, node and restart
+    count, host, pid, rendezvous address, time) plus `extra`: one rank's entry in the rank log that proves every node
+    joined one rendezvous.
+    """
     rank, world = _world()
     env = os.environ
     return {
@@ -146,12 +150,18 @@ class PreemptionCallback(TrainerCallback):
         write_json_atomic(path, {**previous, **rec})  # begin → end (or preempted): one record per rank and attempt
 
     def on_train_begin(self, args, state, control, **kwargs):
+        """When a rank log is asked for, write this rank's begin record with the step it resumed at and the SLURM node
+        of every rank in its process group.
+        """
         if self._active(args) and os.environ.get(RANK_LOG_ENV):
             # Every rank learns which SLURM node each rank of its process group runs on: one group spanning all
             # nodes is the proof that the nodes met in one rendezvous.
             self._record(state, phase="begin", resumed_at=state.global_step, group_nodes=_group_nodes())
 
     def on_step_end(self, args, state, control, **kwargs):
+        """Check for a stop request (SIGUSR1 seen or the stop file present) and agree on it across ranks with one
+        all-reduce; before the last step, ask the trainer to save and stop.
+        """
         if not self._active(args):
             return
         stop_file = os.environ.get(STOP_FILE_ENV)
@@ -163,6 +173,9 @@ class PreemptionCallback(TrainerCallback):
             self.stopping = True
 
     def on_save(self, args, state, control, **kwargs):
+        """After the checkpoint a stop request asked for is complete, record it, have rank 0 write the preemption
+        marker, and exit 0 so the requeued job resumes from it.
+        """
         if not self.stopping:
             return
         checkpoint = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
@@ -174,6 +187,9 @@ class PreemptionCallback(TrainerCallback):
         raise SystemExit(0)
 
     def on_train_end(self, args, state, control, **kwargs):
+        """Write this rank's end record and switch an FSDP run to full state dicts, so the entrypoint's final save
+        writes one loadable model.
+        """
         if self._active(args):
             self._record(state, phase="end")
         _gather_final_fsdp_model()

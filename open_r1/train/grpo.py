@@ -55,6 +55,10 @@ from open_r1.train.common import (
 
 def train_grpo(script_args: ScriptArguments, training_args: Any, model_args: Any, recipe_path: str | None = None,
                resume: bool = True, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
+    """Run GRPO for one recipe: load and prompt the data, build the routed reward functions, train with TRL's
+    GRPOTrainer (resuming from the last checkpoint unless told not to), save the final model with EOS set, score
+    held-out problems before and after when asked; returns the summary the run card records.
+    """
     from trl import GRPOTrainer
 
     from open_r1.data import get_dataset, to_prompts

@@ -68,6 +68,10 @@ def train_sft(
     progress_title: str = "SFT",
     extra_callbacks: list[Any] | None = None,
 ) -> dict[str, Any]:
+    """Run SFT for one recipe: load the `messages` data with its curriculum, prepare the tokenizer, train with TRL's
+    SFTTrainer (resuming from the last checkpoint unless told not to), save the final model with EOS set, score held-out
+    problems before and after when asked; returns the summary the run card records.
+    """
     from trl import SFTTrainer
 
     from open_r1.data import get_dataset
@@ -149,6 +153,9 @@ def train_sft(
 
 
 def check_optional_packages(training_args: Any, recipe_path: str | None) -> None:
+    """Fail before any model loads when the recipe turns on a feature whose package is missing (use_liger_kernel without
+    liger-kernel), naming the recipe key and the install command.
+    """
     import importlib.util
 
     if getattr(training_args, "use_liger_kernel", False) and importlib.util.find_spec("liger_kernel") is None:

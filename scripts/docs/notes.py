@@ -86,6 +86,14 @@ ENFORCED = (
     "open_r1/rewards/length.py",
     "open_r1/rewards/repetition.py",
     "open_r1/rewards/verifier.py",
+    "open_r1/train/__init__.py",
+    "open_r1/train/callbacks.py",
+    "open_r1/train/common.py",
+    "open_r1/train/curriculum.py",
+    "open_r1/train/distributed.py",
+    "open_r1/train/grpo.py",
+    "open_r1/train/sft.py",
+    "open_r1/train/tracking.py",
     "scripts/docs/*.py",
 )
 
