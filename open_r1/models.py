@@ -74,6 +74,9 @@ def resolve_model_path(name: str) -> str:
 
 
 def get_tokenizer(model_name_or_path: str, chat_template: str | None = None, revision: str | None = None):
+    """Load the tokenizer of a model (nano:// names resolved to their cache folder) with the recipe's chat template,
+    ChatML when the model has none, and a PAD token distinct from EOS, so padding never teaches the model to stop early.
+    """
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model_name_or_path), revision=revision)
@@ -88,6 +91,9 @@ def get_tokenizer(model_name_or_path: str, chat_template: str | None = None, rev
 
 
 def torch_dtype(name: str | None) -> Any:
+    """The torch dtype a recipe's `dtype` names (bfloat16, float16, float32), or "auto" for none or auto; an unknown
+    name is a ConfigError with the accepted spellings.
+    """
     import torch
 
     if name in (None, "auto"):
@@ -118,6 +124,9 @@ def model_init_kwargs(model_args: Any, training_args: Any) -> dict[str, Any]:
 
 
 def get_model(model_name_or_path: str, **kwargs: Any):
+    """Load a causal language model for inference or scoring from a hub id, a local folder or a built nano:// model,
+    passing `kwargs` to from_pretrained (training lets TRL load the model itself).
+    """
     from transformers import AutoModelForCausalLM
 
     return AutoModelForCausalLM.from_pretrained(resolve_model_path(model_name_or_path), **kwargs)

@@ -34,7 +34,8 @@ RewardFunc = Callable[..., list[float | None]]
 
 @dataclass(frozen=True)
 class RewardSpec:
-    """One registered reward.
+    """One reward the registry knows: its name, how to build it from parameters, and the documentation and checks
+    that `open-r1 rewards` and recipe validation read before any reward is built.
 
     Attributes:
         name: the registry name, also the built callable's `__name__` (TRL logs `rewards/<name>/mean`).
