@@ -100,6 +100,10 @@ def _run(argv, stdin_bytes, lim, cwd, env):
 
 
 def judge(payload):
+    """Compile the payload's program in a fresh temporary folder (g++ for C++, a syntax check for Python), then run it
+    once per input under the payload's limits; returns the compile facts and one raw-facts dict per run, stopping early
+    when compilation fails.
+    """
     work = tempfile.mkdtemp(prefix="open-r1-")
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": work, "TMPDIR": work}
     lim = payload["limits"]
@@ -129,6 +133,9 @@ def judge(payload):
 
 
 def main(payload):
+    """Judge the payload and print the result as the one `__OPEN_R1_RESULT__<json>` line the host's
+    `parse_driver_output` looks for; `driver_script` ends with a call to it.
+    """
     sys.stdout.write(MARKER + json.dumps(judge(payload)) + "\n")
     sys.stdout.flush()
 

@@ -111,6 +111,11 @@ def _b64(data):
 
 
 class Worker:
+    """The per-sandbox state of the warm worker (folders for tests and stdin files, the test uid and gid, rootless and
+    pid-namespace modes): `handle` runs one request by forking a fresh, rlimited child per test and collecting its raw
+    facts.
+    """
+
     def __init__(self, config):
         self.work_root = config["work_root"]  # per-test directories live here (a size-capped tmpfs in bwrap)
         self.io_root = config["io_root"]  # root-only: stdin files the child opens before dropping privileges
@@ -596,6 +601,10 @@ def _thread_friendly_memory():
 
 
 def main():
+    """The worker's entry point inside the sandbox: read the JSON config from argv, clean the environment, move the
+    protocol pipes off stdin/stdout, warm up, announce readiness, then answer length-prefixed requests until stdin
+    closes (a failing request gets an error reply, the loop goes on).
+    """
     config = json.loads(sys.argv[1])
     os.environ.clear()
     os.environ.update(_BASE_ENV)

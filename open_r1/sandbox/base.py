@@ -82,6 +82,10 @@ class ProviderConfigError(SandboxError):
 
 
 class Verdict(enum.StrEnum):
+    """The judge's word on one test or submission, the same vocabulary for every provider: AC, WA, TLE, MLE, RE, OLE,
+    CE, SKIPPED, and IE when the provider itself failed (rewards read IE as no signal, not as wrong code).
+    """
+
     AC = "AC"  # accepted: finished normally, output matches (or nothing to compare)
     WA = "WA"  # wrong answer: finished normally, output differs
     TLE = "TLE"  # CPU or wall time limit exceeded
@@ -94,6 +98,10 @@ class Verdict(enum.StrEnum):
 
 
 class ExecStatus(enum.StrEnum):
+    """How one low-level run ended before any output is compared: finished by itself (OK, whatever the exit code) or
+    stopped by a time, memory or output limit, or a crash; `verdict_for` turns it into a Verdict.
+    """
+
     OK = "OK"  # exited by itself (any exit code: a non-zero code is still "finished"; see `ExecResult.ok`)
     TLE = "TLE"
     MLE = "MLE"
@@ -148,10 +156,16 @@ class Limits:
         return self.wall_time_s if self.wall_time_s is not None else 2 * self.cpu_time_s + 1
 
     def to_dict(self) -> dict[str, Any]:
+        """The limits as a plain JSON-ready dict, how they travel inside a Submission to the router and the remote
+        workers.
+        """
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Limits:
+        """Limits from a dict sent over the wire; None or empty gives the defaults, and an unknown key is a ValueError
+        rather than a silently ignored limit.
+        """
         if not data:
             return cls()
         known = {f.name for f in dataclasses.fields(cls)}
@@ -186,12 +200,16 @@ class ExecResult:
         return self.status == ExecStatus.OK and self.exit_code == 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The run as a JSON-ready dict, with the status as its string value, for the worker protocol and logs."""
         data = dataclasses.asdict(self)
         data["status"] = self.status.value
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExecResult:
+        """Rebuild a run from `to_dict`'s output (the status string back to an ExecStatus), as a client reads a worker's
+        reply.
+        """
         return cls(**{**data, "status": ExecStatus(data["status"])})
 
 
@@ -206,10 +224,14 @@ class TestCase:
     name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The test (input, expected output, name) as a JSON-ready dict for a Submission sent over HTTP."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TestCase:
+        """A test from a dict, tolerating absent or null input and name (they become empty strings) and an absent
+        expected output (a clean exit is enough).
+        """
         return cls(input=data.get("input", "") or "", output=data.get("output"), name=data.get("name", "") or "")
 
 
@@ -243,6 +265,9 @@ class Submission:
         return self.tests or [TestCase(input="", output=None, name="script")]
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole submission (code, language, tests, limits, stop-on-first-failure, id) as a JSON-ready dict: what
+        the router and remote providers send instead of pickles.
+        """
         return {
             "code": self.code,
             "language": self.language,
@@ -254,6 +279,9 @@ class Submission:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Submission:
+        """Rebuild a submission sent as a dict, filling defaults for the optional fields; the language is checked again
+        on construction.
+        """
         return cls(
             code=data["code"],
             language=data.get("language", "python"),
@@ -277,12 +305,14 @@ class TestResult:
     time_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """One test's verdict, outputs and time as a JSON-ready dict, with the verdict as its string value."""
         data = dataclasses.asdict(self)
         data["verdict"] = self.verdict.value
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        """Rebuild one test's result from `to_dict`'s output, the verdict string back to a Verdict."""
         return cls(**{**data, "verdict": Verdict(data["verdict"])})
 
 
@@ -313,6 +343,9 @@ class SubmissionResult:
         return self.verdict == Verdict.IE
 
     def to_dict(self) -> dict[str, Any]:
+        """The judge's answer (verdict, per-test results, compiler output, counts, error, id) as a JSON-ready dict for
+        the router's HTTP replies.
+        """
         return {
             "verdict": self.verdict.value,
             "tests": [t.to_dict() for t in self.tests],
@@ -325,6 +358,8 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        """Rebuild a judge's answer from a dict (as a router client receives it), with defaults for any field left out.
+        """
         return cls(
             verdict=Verdict(data["verdict"]),
             tests=[TestResult.from_dict(t) for t in data.get("tests", [])],
@@ -361,7 +396,10 @@ class Provider(Protocol):
 
     name: str
 
-    async def run_submissions(self, submissions: list[Submission]) -> list[SubmissionResult]: ...
+    async def run_submissions(self, submissions: list[Submission]) -> list[SubmissionResult]:
+        """Judge every submission and return one result per submission, in the same order; a provider failure is
+        an IE result for the submissions it hit, never an exception.
+        """
 
 
 # ---------------------------------------------------------------------------------------------------------------

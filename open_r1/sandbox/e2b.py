@@ -43,6 +43,11 @@ from open_r1.sandbox.remote import (
 
 
 class E2BProvider(RemoteProvider):
+    """Judges each submission in a fresh E2B cloud sandbox: one `run_code` call runs the judge driver on all its tests,
+    the sandbox is killed afterwards, and rate limits and timeouts are retried. Needs E2B_API_KEY and, for C++, a
+    template with g++.
+    """
+
     name = "e2b"
 
     def __init__(self, api_key: str | None = None, template: str | None = None, max_concurrency: int = 8,

@@ -731,6 +731,9 @@ class LocalProvider:
 
     @property
     def sandbox(self) -> LocalSandbox:
+        """The LocalSandbox this provider judges with, started on first use (thread-safe); raises IsolationUnavailable
+        when this machine cannot isolate tests and unisolated runs are not allowed.
+        """
         with self._lock:
             if self._sandbox is None:
                 self._sandbox = LocalSandbox(self._workers, allow_unisolated=self._allow)
@@ -745,6 +748,9 @@ class LocalProvider:
             return self._pool
 
     def close(self) -> None:
+        """Stop the thread pool and, when this provider created the sandbox, shut its workers down; a later call starts
+        them again.
+        """
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -757,6 +763,9 @@ class LocalProvider:
         return asyncio.run(self.run_submissions([submission]))[0]
 
     async def run_submissions(self, submissions: list[Submission]) -> list[SubmissionResult]:
+        """The Provider contract: judge every submission concurrently on the local sandbox, C++ compiled once per
+        submission, and return the results in order.
+        """
         sandbox = self.sandbox  # raises IsolationUnavailable before any work
         return list(await asyncio.gather(*(self._one(sandbox, s) for s in submissions)))
 

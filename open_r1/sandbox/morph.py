@@ -51,6 +51,11 @@ _APPEND = "import base64,sys;open(sys.argv[1],'ab').write(base64.b64decode(sys.a
 
 
 class MorphProvider(RemoteProvider):
+    """Judges submissions on one Morph Cloud instance started from a snapshot with python3 and g++, shared until
+    `aclose`: each submission uploads the judge driver in chunks and runs it with `aexec`. Needs MORPH_API_KEY and a
+    snapshot id.
+    """
+
     name = "morph"
 
     def __init__(self, api_key: str | None = None, snapshot_id: str | None = None, max_concurrency: int = 8,
@@ -116,6 +121,7 @@ class MorphProvider(RemoteProvider):
         return parse_driver_output(res.stdout, submission)
 
     async def aclose(self) -> None:
+        """Stop the shared Morph instance if one was started, so it stops costing money before its TTL runs out."""
         if self._instance is not None:
             try:
                 await self._instance.astop()

@@ -84,6 +84,10 @@ def raw_from_stage(stage: dict[str, Any]) -> dict[str, Any]:
 
 
 class PistonProvider(RemoteProvider):
+    """Judges submissions on a Piston v2 server (or `open-r1 sandbox serve`) at `url` or $PISTON_URL: one execute
+    request per test, bounded by `max_concurrency`, with raw results classified by the same code as the local provider.
+    """
+
     name = "piston"
 
     def __init__(self, url: str | None = None, max_concurrency: int = 8, retry: RetryPolicy | None = None,
@@ -109,6 +113,9 @@ class PistonProvider(RemoteProvider):
         return self._clients[loop_id]
 
     async def runtimes(self) -> list[dict[str, Any]]:
+        """The server's installed runtimes (`GET /api/v2/runtimes`: language, version, aliases), with retries;
+        `version_for` picks from them.
+        """
         async def get() -> list[dict[str, Any]]:
             resp = await self._client().get(f"{self.url}/api/v2/runtimes")
             resp.raise_for_status()
@@ -117,6 +124,9 @@ class PistonProvider(RemoteProvider):
         return await with_retries(get, self.retry, self._retriable, what="piston runtimes")
 
     async def version_for(self, language: str) -> str:
+        """The runtime version the server offers for `language` (python or cpp), looked up by name or alias once and
+        cached; a server without it is a ProviderConfigError.
+        """
         if language not in self._versions:
             wanted = PISTON_LANGUAGE[language]
             for rt in await self.runtimes():
@@ -199,6 +209,7 @@ class PistonProvider(RemoteProvider):
             return SubmissionResult.internal_error(submission, f"piston: {type(err).__name__}: {err}")
 
     async def aclose(self) -> None:
+        """Close the HTTP clients this provider opened, one per event loop it was used from."""
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()

@@ -115,6 +115,9 @@ class RemoteProvider:
                 return SubmissionResult.internal_error(submission, f"{self.name}: {type(err).__name__}: {err}")
 
     async def run_submissions(self, submissions: list[Submission]) -> list[SubmissionResult]:
+        """The Provider contract for every remote backend: judge all submissions concurrently, each bounded by the
+        semaphore and retried, returning IE results for those whose provider failed for good.
+        """
         return list(await asyncio.gather(*(self._guarded(s) for s in submissions)))
 
     async def aclose(self) -> None:
@@ -126,6 +129,9 @@ class RemoteProvider:
 
 
 def driver_payload(submission: Submission) -> dict[str, Any]:
+    """What the judge driver needs to judge one submission remotely: code, language, every test's stdin, the run limits
+    and the compile limits, as a JSON-ready dict.
+    """
     return {
         "code": submission.code,
         "language": submission.language,

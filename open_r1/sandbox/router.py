@@ -32,6 +32,11 @@ from open_r1.sandbox.remote import RemoteProvider, RetryPolicy, with_retries
 
 
 class RouterProvider(RemoteProvider):
+    """The client of an `open-r1 sandbox serve` router shared by many training ranks: sends submissions in chunks of
+    `batch_size` to `POST /batch`, at most `max_concurrency` chunks at once, and turns a chunk that keeps failing into
+    IE results.
+    """
+
     name = "router"
 
     def __init__(self, url: str | None = None, batch_size: int = 32, max_concurrency: int = 4,
@@ -46,6 +51,9 @@ class RouterProvider(RemoteProvider):
         self.timeout_s = timeout_s
 
     async def health(self) -> dict[str, Any]:
+        """The router's `GET /health` answer as a dict, to check the service is up (and what it runs) before training
+        depends on it.
+        """
         async with httpx.AsyncClient(timeout=10) as client:
             resp = await client.get(f"{self.url}/health")
             resp.raise_for_status()
@@ -67,6 +75,9 @@ class RouterProvider(RemoteProvider):
                 return [SubmissionResult.internal_error(s, f"router: {type(err).__name__}: {err}") for s in chunk]
 
     async def run_submissions(self, submissions: list[Submission]) -> list[SubmissionResult]:
+        """Split the submissions into chunks, post them concurrently over one HTTP client, and return the router's
+        results flattened back into submission order.
+        """
         chunks = [submissions[i:i + self.batch_size] for i in range(0, len(submissions), self.batch_size)]
         async with httpx.AsyncClient(timeout=self.timeout_s) as client:
             parts = await asyncio.gather(*(self._post_chunk(client, c) for c in chunks))
