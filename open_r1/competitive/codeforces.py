@@ -57,6 +57,10 @@ TEST_KINDS = ("official", "generated")
 
 @dataclass
 class CFTest:
+    """One Codeforces test: its name (`official/<stem>` or `generated/<stem>`), the stdin, the reference answer the
+    checker compares against, and which set it came from.
+    """
+
     __test__ = False
 
     name: str
@@ -67,6 +71,10 @@ class CFTest:
 
 @dataclass
 class CFProblem:
+    """A Codeforces problem ready to judge: id, name, its official and generated tests, time and memory limits, the
+    checker and the statement; built by `load` from a problem folder or by `from_dict` from a dataset row.
+    """
+
     id: str
     name: str
     tests: list[CFTest]
@@ -81,10 +89,17 @@ class CFProblem:
         return Limits(cpu_time_s=self.time_limit_s, memory_mb=self.memory_limit_mb)
 
     def tests_of(self, kinds: Sequence[str] = TEST_KINDS) -> list[CFTest]:
+        """The problem's tests of the given kinds (official, generated or both), in the stored order: official first,
+        each set sorted by name.
+        """
         return [t for t in self.tests if t.kind in kinds]
 
     @classmethod
     def load(cls, folder: str | Path) -> CFProblem:
+        """Read a `format: codeforces` problem folder: problem.yaml (id, name, limits, checker), tests/official and
+        tests/generated `.in`/`.out` pairs and the statement; a folder without problem.yaml or of another format is a
+        ConfigError.
+        """
         folder = Path(folder)
         path = folder / "problem.yaml"
         if not path.is_file():
@@ -144,6 +159,9 @@ class CFProblem:
 
 
 def load_cf_problems(root: str | Path) -> dict[str, CFProblem]:
+    """Every Codeforces problem folder under `root`, loaded and keyed by problem id: the set the Codeforces report and
+    evaluations iterate over.
+    """
     from open_r1.competitive.ioi import find_problem_dirs
 
     return {p.id: p for p in (CFProblem.load(d) for d in find_problem_dirs(root, "codeforces"))}
@@ -151,6 +169,10 @@ def load_cf_problems(root: str | Path) -> dict[str, CFProblem]:
 
 @dataclass
 class CFTestOutcome:
+    """How one test of a Codeforces submission went: its status (AC, WA, TLE, ..., SKIPPED, IE), the checker's score and
+    message, and the run time; a CFResult holds one per test.
+    """
+
     __test__ = False
 
     name: str
@@ -160,6 +182,7 @@ class CFTestOutcome:
     time_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The outcome as a JSON-ready dict (time rounded to 0.1 ms) for reports and the judge's CLI output."""
         return {
             "name": self.name,
             "status": self.status,
@@ -171,6 +194,11 @@ class CFTestOutcome:
 
 @dataclass
 class CFResult:
+    """The judge's answer for one Codeforces submission: the verdict (AC or the first failure's), tests passed and run,
+    per-test outcomes, compiler output, applied patches and any judge error; `reward(mode)` turns it into the `cf_code`
+    reward.
+    """
+
     problem_id: str
     language: str
     verdict: str
@@ -192,6 +220,9 @@ class CFResult:
         return cf_score(mode, self.passed, self.total, compile_error=self.verdict == "CE")
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict, with the per-test outcomes and the reward under every mode, for reports and
+        `open-r1 competitive` output.
+        """
         return {
             "problem_id": self.problem_id,
             "language": self.language,
@@ -231,6 +262,9 @@ class CodeforcesJudge:
         self.test_batch_size = test_batch_size
 
     def close(self) -> None:
+        """Close the executor if this judge created it (the local sandbox's workers and cached binaries); an executor
+        passed in stays open for its owner.
+        """
         if self._own:
             self.executor.close()
 

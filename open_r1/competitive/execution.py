@@ -100,10 +100,14 @@ class ProgramSpec:
 
     @classmethod
     def cpp(cls, sources: Mapping[str, str], main: str = "main.cpp", link: Sequence[str] = ()) -> ProgramSpec:
+        """The spec of a C++ build from its source files (sorted, so the cache key does not depend on order), the file
+        compiled last and the other units linked with it.
+        """
         return cls("cpp", tuple(sorted(sources.items())), main, tuple(link))
 
     @classmethod
     def python(cls, code: str, name: str = "solution.py") -> ProgramSpec:
+        """The spec of a Python program: a single source file saved as `name`, which is also its entry point."""
         return cls("python", ((name, code),), name)
 
     @property
@@ -178,6 +182,7 @@ class ExecStats:
     runs: int = 0
 
     def to_dict(self) -> dict[str, int]:
+        """The counters as a plain dict, for benchmark output and the reports' judge statistics."""
         return {"compiles": self.compiles, "cache_hits": self.cache_hits, "runs": self.runs}
 
 
@@ -247,6 +252,10 @@ class CompileCache:
         return len(self._entries)
 
     def acquire(self, spec: ProgramSpec) -> Prepared:
+        """The prepared program for a spec, compiled on the first request for its key while later callers wait for that
+        compile; counts a compile or a cache hit, marks one more user, and never caches a failed compile step so the
+        next request retries it.
+        """
         key = spec.key
         with self._lock:
             entry = self._entries.get(key)
@@ -277,6 +286,9 @@ class CompileCache:
         return entry.prepared
 
     def release(self, prepared: Prepared) -> None:
+        """Drop one user of a prepared program, then evict the least recently used idle entries beyond `max_entries` and
+        free their binaries.
+        """
         with self._lock:
             entry = self._entries.get(prepared.spec.key)
             if entry is not None and entry.prepared is prepared:
@@ -338,6 +350,9 @@ class Executor:
             self.cache.release(prepared)
 
     def run(self, prepared: Prepared, stdins: Sequence[str], limits: Limits) -> list[RunOutcome]:
+        """Run a prepared program once per stdin under the limits and return one RunOutcome per stdin, in order; each
+        executor implements it for where its code runs.
+        """
         raise NotImplementedError
 
     def _count(self, compiles: int = 0, runs: int = 0) -> None:
@@ -352,6 +367,7 @@ class Executor:
         pass
 
     def close(self) -> None:
+        """Free every program in the compile cache; executors that own a sandbox also shut it down."""
         self.cache.clear()
 
     def __enter__(self) -> Executor:
@@ -389,6 +405,9 @@ class LocalExecutor(Executor):
 
     @property
     def sandbox(self) -> Any:
+        """The local sandbox this executor runs in, started on first use with the configured worker count unless one was
+        passed in.
+        """
         with self._lock:
             if self._sandbox is None:
                 from open_r1.sandbox.local import LocalSandbox
@@ -419,6 +438,9 @@ class LocalExecutor(Executor):
             prepared.handle.close()
 
     def run(self, prepared: Prepared, stdins: Sequence[str], limits: Limits) -> list[RunOutcome]:
+        """Run a compiled program (or Python source) in the local sandbox once per stdin and map each ExecResult to a
+        RunOutcome; a sandbox failure gives IE for every stdin, and a program that did not compile is a ValueError.
+        """
         if not prepared.ok:
             raise ValueError("cannot run a program that did not compile; check Prepared.ok first")
         if not stdins:
@@ -434,6 +456,7 @@ class LocalExecutor(Executor):
         return [outcome_from_exec(r) for r in results]
 
     def close(self) -> None:
+        """Empty the compile cache and, when this executor started the sandbox, shut its workers down."""
         super().close()
         if self._own and self._sandbox is not None:
             self._sandbox.close()
@@ -477,6 +500,10 @@ class ProviderExecutor(Executor):
         return Prepared(spec, ok=True, handle=spec.single_file())
 
     def run(self, prepared: Prepared, stdins: Sequence[str], limits: Limits) -> list[RunOutcome]:
+        """Send the amalgamated program and all stdins to the provider as one submission and map its per-test verdicts
+        back to RunOutcomes; a provider failure, a compile error or a result count mismatch applies to every stdin
+        alike.
+        """
         if not stdins:
             return []
         tests = [TestCase(input=s, output=None, name=str(i)) for i, s in enumerate(stdins)]

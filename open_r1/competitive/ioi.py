@@ -125,6 +125,10 @@ class TestData:
 
 @dataclass
 class Subtask:
+    """One subtask of an IOI problem: its name, the points it is worth and the names of the tests whose minimum score
+    decides it.
+    """
+
     name: str
     points: float
     tests: list[str]
@@ -141,6 +145,9 @@ class Manager:
 
     @classmethod
     def load(cls, path: Path) -> Manager:
+        """Load a problem's `manager.py` as a Manager, checking that it defines `phase_input` and `judge`; otherwise a
+        ConfigError says what to define.
+        """
         module = load_module(path, kind="manager")
         for attr in ("phase_input", "judge"):
             if not callable(getattr(module, attr, None)):
@@ -152,9 +159,15 @@ class Manager:
         return cls(module, f"python:{path.name}")
 
     def phase_input(self, phase: int, test_input: str, outputs: list[str]) -> str:
+        """The stdin for the program's run in phase `phase` of a Communication task, from the test input and the outputs
+        of the earlier phases (the manager's own function).
+        """
         return str(self._phase_input(phase, test_input, outputs))
 
     def judge(self, test_input: str, outputs: list[str], answer: str) -> CheckResult:
+        """Score a Communication test from its input, every phase's output and the answer with the manager's `judge`, as
+        a CheckResult; an exception in the manager becomes a CheckerError (the judge's failure, IE).
+        """
         try:
             value = self._judge(test_input, outputs, answer)
         except Exception as err:  # noqa: BLE001 -- a manager bug is the judge's failure (IE)
@@ -291,6 +304,9 @@ class IOIProblem:
         return None
 
     def subtask(self, name: str) -> Subtask:
+        """Look up one of the problem's subtasks by name; an unknown name is a KeyError that lists the subtasks there
+        are.
+        """
         for subtask in self.subtasks:
             if subtask.name == name:
                 return subtask
@@ -454,6 +470,10 @@ def load_problems(root: str | Path) -> dict[str, IOIProblem]:
 
 @dataclass
 class TestOutcome:
+    """How one test of an IOI submission went: status, checker score in [0, 1], feedback, run time and peak memory; the
+    unit SubtaskOutcome aggregates.
+    """
+
     __test__ = False
 
     name: str
@@ -464,6 +484,7 @@ class TestOutcome:
     memory_kb: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The outcome as a JSON-ready dict (time rounded to 0.1 ms) for reports and cached results."""
         return {
             "name": self.name,
             "status": self.status,
@@ -475,11 +496,16 @@ class TestOutcome:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TestOutcome:
+        """Rebuild a test outcome from `to_dict`'s output (SubtaskOutcome.from_dict calls it for each test)."""
         return cls(**data)
 
 
 @dataclass
 class SubtaskOutcome:
+    """One subtask of a judged submission: its points, the score it earned (points × the minimum test score), the worst
+    status and the outcome of each test.
+    """
+
     name: str
     points: float
     score: float
@@ -492,6 +518,7 @@ class SubtaskOutcome:
         return " ".join(t.status for t in self.tests)
 
     def to_dict(self) -> dict[str, Any]:
+        """The subtask's name, points, score, status and test outcomes as a JSON-ready dict."""
         return {
             "name": self.name,
             "points": self.points,
@@ -502,6 +529,7 @@ class SubtaskOutcome:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubtaskOutcome:
+        """Rebuild a subtask outcome and its test outcomes from `to_dict`'s output."""
         return cls(
             data["name"],
             data["points"],
@@ -543,11 +571,17 @@ class IOIResult:
 
     @property
     def fraction(self) -> float | None:
+        """The score as a fraction of the problem's points (what the `ioi_code` reward returns), or None when the judge
+        failed or the problem has no points.
+        """
         if self.score is None or not self.max_score:
             return None
         return self.score / self.max_score
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole result (score, maximum, status, subtasks, compiler output, patches, error, code hash, language) as
+        a JSON-ready dict for reports and generations files.
+        """
         return {
             "problem_id": self.problem_id,
             "score": self.score,
@@ -563,6 +597,7 @@ class IOIResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IOIResult:
+        """Rebuild a result from `to_dict`'s output (the derived status is recomputed, not read)."""
         return cls(
             data["problem_id"],
             data["score"],
@@ -640,6 +675,9 @@ class IOIJudge:
         self.patch = patch
 
     def close(self) -> None:
+        """Close the executor if this judge created it (the local sandbox and its cached binaries); one passed in stays
+        open for its owner.
+        """
         if self._own:
             self.executor.close()
 

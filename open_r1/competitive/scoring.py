@@ -91,7 +91,8 @@ def ioi_best_of(submissions: Sequence[Sequence[float]]) -> float:
 def cf_score(
     mode: str, passed: int, total: int, *, has_code: bool = True, compile_error: bool = False
 ) -> float | None:
-    """The Codeforces reward.
+    """The Codeforces (`cf_code`) reward for one judged submission, from its tests passed and run under the chosen
+    mode, with fixed penalties for no code and for a compile error (see the module docstring).
 
     Args:
         mode: "pass_fail" (1 if every test passes), "partial" (passed / total) or "weighted_sum"
