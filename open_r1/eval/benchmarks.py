@@ -54,6 +54,11 @@ R1_VLLM = {"max_model_length": 32768, "gpu_memory_utilization": 0.8}
 
 @dataclass(frozen=True)
 class Benchmark:
+    """One benchmark `open-r1 eval run` knows: its key and title, the lighteval task string (with the sample count to
+    fill in), DeepSeek-R1's samples per problem, an optional custom task file under recipes/tasks, and the column of the
+    published figures it is compared with.
+    """
+
     key: str
     title: str
     task: str  # lighteval task string, "{n}" filled with the sample count
@@ -100,6 +105,10 @@ PUBLISHED_SOURCES: dict[str, str] = {
 
 
 class EvalError(OpenR1Error):
+    """An evaluation that failed outside the user's configuration, such as lighteval exiting non-zero; the message
+    carries the log's tail and where the full log is.
+    """
+
     pass
 
 
@@ -229,6 +238,9 @@ def model_size(name: str) -> str | None:
 
 
 def write_nano_task(output_dir: Path, dataset: str = "nano://math/heldout") -> Path:
+    """Write the nano held-out math problems as `<output_dir>/nano_task/test.jsonl` (problem, answer, level), the local
+    dataset the `nano` benchmark's lighteval task reads offline; returns the folder.
+    """
     from open_r1.data import load_one
 
     folder = output_dir / "nano_task"

@@ -51,6 +51,10 @@ def _answer(completion: str) -> str:
 
 def generate(model: Any, tokenizer: Any, prompts: list[list[dict]], max_new_tokens: int, sample: bool,
              batch_size: int = 150, seed: int = 0) -> list[str]:
+    """Complete chat prompts with a transformers model in left-padded batches, sampled at temperature 1 or greedy, under
+    a fixed seed; the global RNG state, padding side and train/eval mode are restored afterwards, so scoring during
+    training leaves the run unchanged.
+    """
     import torch
 
     old_side = tokenizer.padding_side

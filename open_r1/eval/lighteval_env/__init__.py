@@ -43,6 +43,10 @@ from open_r1.core.errors import OpenR1Error
 
 @dataclass(frozen=True)
 class EnvSpec:
+    """One tool-owned Python environment: its name, the pinned requirements pip installs into it, and a line saying what
+    it is for; its content hash names the folder it lives in.
+    """
+
     name: str
     requirements: tuple[str, ...]
     purpose: str
@@ -87,6 +91,9 @@ RUNNER = Path(__file__).resolve().parent / "lighteval_runner.py"
 
 
 class EnvError(OpenR1Error):
+    """An environment that cannot be used: an unknown name, or pip failing to build it (the message ends with the fix).
+    """
+
     pass
 
 
@@ -103,12 +110,16 @@ def envs_root() -> Path:
 
 
 def get_spec(name: str) -> EnvSpec:
+    """The EnvSpec registered under `name` in ENVIRONMENTS; an unknown name is an EnvError listing the known ones."""
     if name not in ENVIRONMENTS:
         raise EnvError(f"unknown environment '{name}': choose one of {sorted(ENVIRONMENTS)}")
     return ENVIRONMENTS[name]
 
 
 def env_hash(spec: EnvSpec) -> str:
+    """The 12-hex-digit content hash of an environment (name, sorted requirements, Python major.minor, platform): a
+    change to any of them gives a new folder, so a stale environment is never reused.
+    """
     blob = json.dumps(
         {
             "name": spec.name,
@@ -122,15 +133,22 @@ def env_hash(spec: EnvSpec) -> str:
 
 
 def env_dir(name: str) -> Path:
+    """Where environment `name` lives: `<envs_root>/<name>-<hash>`, whether or not it has been built yet."""
     spec = get_spec(name)
     return envs_root() / f"{spec.name}-{env_hash(spec)}"
 
 
 def env_python(name: str) -> Path:
+    """The interpreter of environment `name` (`<env_dir>/bin/python`), the one that runs the lighteval runner; it may
+    not exist yet (see ensure_env).
+    """
     return env_dir(name) / "bin" / "python"
 
 
 def env_status(name: str) -> dict:
+    """What `open-r1 eval setup` reports for an environment, without building it: its path, whether ready.json says it
+    is complete, how long its install took, and its requirements.
+    """
     path = env_dir(name)
     ready = path / "ready.json"
     info = json.loads(ready.read_text()) if ready.exists() else None

@@ -58,6 +58,10 @@ def task_names(tasks: str) -> list[str]:
 
 
 def patch_registry(requested: list[str]) -> None:
+    """Make lighteval's registry import only the task modules the requested tasks live in (plus the custom tasks file)
+    instead of all of them, since two built-in modules reach the network on import; an unmapped task falls back to
+    importing every module, skipping failures.
+    """
     from lighteval.tasks import registry as reg
 
     def load_all_task_configs(custom_tasks=None, load_multilingual=False):
@@ -107,6 +111,9 @@ def patch_sampling() -> None:
 
 
 def model_config(spec: dict):
+    """The lighteval model config the spec asks for: VLLMModelConfig for the vllm backend, else TransformersModelConfig
+    (dtype, device, batch size), with the spec's generation parameters, system prompt and revision.
+    """
     from lighteval.models.model_input import GenerationParameters
 
     gen = GenerationParameters(**spec.get("generation", {}))
@@ -155,6 +162,10 @@ def _as_text(value) -> str | None:
 
 
 def main(spec_path: str) -> int:
+    """Run one evaluation from a JSON spec: set offline mode and extra env, patch the registry and sampling, run
+    lighteval's Pipeline, save its results and details, then write `open_r1_summary.json` with the results and
+    per-sample metrics, prompts, completions and golds.
+    """
     spec = json.loads(Path(spec_path).read_text())
     if spec.get("offline", True):
         os.environ["HF_HUB_OFFLINE"] = "1"
