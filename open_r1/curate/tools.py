@@ -86,6 +86,9 @@ def ngrams(toks: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 
 def n_words(toks: Sequence[str]) -> int:
+    """How many of the tokens are words (runs of letters or digits), the unit an n-gram's n counts; a benchmark text
+    with fewer than n of them is indexed whole instead.
+    """
     return sum(1 for tok in toks if _WORD.fullmatch(tok))
 
 
@@ -101,6 +104,10 @@ def row_text(row: dict[str, Any], column: str) -> str:
 
 @dataclass
 class Hit:
+    """Why a training text was flagged: the benchmark and the row index of the benchmark text it overlaps, and the
+    shared n-gram as text; the report lists one per contaminated row.
+    """
+
     benchmark: str
     benchmark_row: int
     ngram: str
@@ -116,6 +123,9 @@ class Decontaminator:
     sizes: Counter = field(default_factory=Counter)
 
     def add(self, name: str, texts: Iterable[str]) -> None:
+        """Index one benchmark's texts under `name`: every n-gram of a text with at least n words, the whole token
+        sequence of a shorter one, remembering the first benchmark row each came from and counting the texts.
+        """
         for i, text in enumerate(texts):
             toks = tokens(text)
             if not toks:
@@ -128,6 +138,9 @@ class Decontaminator:
                     self.index.setdefault(gram, (name, i))
 
     def check(self, text: str) -> Hit | None:
+        """The first benchmark overlap in `text` as a Hit (a shared n-gram, or a short benchmark text appearing
+        verbatim), or None when the text is clean.
+        """
         toks = tokens(text)
         if self.index:
             for gram in ngrams(toks, self.n):
@@ -184,6 +197,9 @@ GENERATION_FIELDS = ("messages", "generation", "finish_reason", "sample", "usage
 
 
 def group_generations(lines: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Group the sample lines `open-r1 generate` wrote by their source row, each group sorted by sample number, so
+    `pass_rates` scores the first k samples of every problem.
+    """
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         groups[int(line["row"])].append(line)
@@ -221,6 +237,9 @@ def pass_rates(
 def filter_by_pass_rate(
     rates: dict[int, dict[str, Any]], lo: float, hi: float
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Keep the problems whose pass rate lies in [lo, hi] (each row gains its pass_rate and k), skipping unscorable
+    ones, and return them with a report: counts, the range and a pass-rate histogram.
+    """
     kept, histogram, unscorable = [], Counter(), 0
     for info in rates.values():
         if info.get("unscorable"):
@@ -245,6 +264,9 @@ def filter_by_pass_rate(
 
 
 def load_rows(dataset: str, config: str | None, split: str) -> list[dict[str, Any]]:
+    """A dataset split (hub id, local file or nano://) as a list of plain dicts, through open_r1.data.load_one, for the
+    decontamination and pass-rate commands.
+    """
     from open_r1.data import load_one
 
     return [dict(r) for r in load_one(dataset, config, split, file="command line")]

@@ -63,6 +63,7 @@ ENFORCED = (
     "open_r1/core/paths.py",
     "open_r1/core/retry.py",
     "open_r1/core/runcard.py",
+    "open_r1/curate/tools.py",
     "open_r1/data.py",
     "open_r1/eval/benchmarks.py",
     "open_r1/eval/heldout.py",
