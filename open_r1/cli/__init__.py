@@ -51,6 +51,9 @@ SUBCOMMANDS: list[tuple[str, str]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `open-r1` argument parser: `--version` plus one subcommand per SUBCOMMANDS module, each added by its
+    `register`; a command module not written yet is skipped, while a missing package inside an existing one is raised.
+    """
     parser = argparse.ArgumentParser(prog="open-r1", description="Reproducible DeepSeek-R1-style reasoning labs.")
     parser.add_argument("--version", action="version", version=f"open-r1 {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -88,6 +91,10 @@ def put_environment_tools_on_path() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `open-r1` entry point: quiet the libraries' progress bars, put the interpreter's bin/ on PATH, parse the
+    command (arguments after `--` pass through as overrides), run the chosen command and return its exit code; an
+    OpenR1Error prints one `error:` line and returns 2.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     quiet_libraries()
     put_environment_tools_on_path()

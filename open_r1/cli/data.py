@@ -137,6 +137,9 @@ def _cmd_rejection_sample(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 data` and its actions to the command tree: decontaminate (n-gram overlap with benchmarks), pass-rate
+    (keep problems a model solves sometimes) and rejection-sample.
+    """
     data = subparsers.add_parser("data", help="data tools: decontaminate, pass-rate filtering, rejection sampling")
     sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 

@@ -55,6 +55,9 @@ def candidates(explicit: str | None = None) -> list[tuple[str, Path]]:
 
 
 def find_site(explicit: str | None = None) -> Path | None:
+    """The first built site (a folder with index.html) among `--site`, $OPEN_R1_DOCS_SITE, the image's copy,
+    $OPEN_R1_DOCS/site and this checkout's docs/site, or None; an explicit `--site` without one is an OpenR1Error.
+    """
     for source, path in candidates(explicit):
         if (path / "index.html").is_file():
             return path
@@ -64,10 +67,17 @@ def find_site(explicit: str | None = None) -> Path | None:
 
 
 def can_build() -> bool:
+    """Whether this installation is a clone that can build the site (mkdocs.yml and scripts/docs/build.py are present);
+    images ship only the built site.
+    """
     return (REPO_ROOT / "mkdocs.yml").is_file() and (REPO_ROOT / "scripts" / "docs" / "build.py").is_file()
 
 
 def build(output: Path | None = None, execute: bool = True) -> Path:
+    """Build the docs site into `output` (default docs/site) by running scripts.docs.build in the checkout, optionally
+    without executing tutorials; fails with the fix when this is not a clone or the build fails. Returns the site
+    folder.
+    """
     if not can_build():
         raise OpenR1Error(
             f"building the docs needs a clone of the repository (no mkdocs.yml or scripts/docs/ under {REPO_ROOT}). "
@@ -92,6 +102,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False) -> None:
+    """Serve a built site with the standard library's threaded HTTP server on host:port (port 0 picks a free one,
+    printed first) until Ctrl-C; request logging only when `verbose`.
+    """
     handler = SimpleHTTPRequestHandler if verbose else _QuietHandler
     server = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(site)))
     bound_host, bound_port = server.server_address[:2]
@@ -135,6 +148,9 @@ def _cmd_path(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 docs` and its actions to the command tree: serve (offline, building first when needed), build, and
+    path (which site serve would use).
+    """
     docs = subparsers.add_parser("docs", help="the docs site (annotated code, tutorials, reference): serve, build")
     sub = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
 

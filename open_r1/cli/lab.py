@@ -78,6 +78,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 lab` and its actions to the command tree: list, show, run (profile, runtime, run folder, container
+    and cluster options), rerun from a run card, and schema.
+    """
     lab = subparsers.add_parser("lab", help="list, show and run the labs")
     sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     sub.add_parser("list", help="the labs and their status").set_defaults(func=_cmd_list)

@@ -33,6 +33,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 merge ADAPTER --output FOLDER` to the command tree, with the optional base model and load dtype."""
     p = subparsers.add_parser(
         "merge",
         help="merge a LoRA adapter into its base model (a full model for vLLM, eval, the next stage)",

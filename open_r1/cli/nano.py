@@ -60,6 +60,9 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 nano` and its actions to the command tree: build a nano kit's model, eval a model on held-out nano
+    problems, and sample problems with the teacher's traces.
+    """
     nano = subparsers.add_parser("nano", help="the nano-R1 kit: build, evaluate or look at the tiny model and task")
     sub = nano.add_subparsers(dest="nano_command", metavar="ACTION", required=True)
     b = sub.add_parser("build", help="build (or find cached) tokenizer + model + distillation SFT")

@@ -33,6 +33,9 @@ from open_r1.sandbox.base import DEFAULT_MAX_PROCESSES
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 sandbox` and its actions to the command tree: serve the router (batch and Piston APIs), run one
+    program against a tests file, and check whether this machine can isolate code.
+    """
     parser = subparsers.add_parser(
         "sandbox",
         help="run untrusted code safely: router service, one-off judging",

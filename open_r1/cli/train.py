@@ -158,6 +158,9 @@ def _leave_process_group() -> None:
 
 
 def register(subparsers: Any) -> None:
+    """Add `open-r1 train grpo` and `open-r1 train sft` to the command tree, each taking a recipe (`--config`),
+    `--no-resume` and any config field as `--field value`.
+    """
     from open_r1.train.common import add_common_args
 
     train = subparsers.add_parser("train", help="run an SFT or GRPO training job from a recipe")
