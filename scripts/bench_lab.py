@@ -53,6 +53,10 @@ def tree_rss(pid: int) -> tuple[int, int]:
 
 
 def main() -> int:
+    """Run `open-r1 lab run <lab> --profile nano` as a child (in an empty nano cache unless `--warm`), sample the
+    process tree's RSS every 0.1 s, and print one JSON line with the exit code, wall time, peak memory and the run
+    card's held-out metrics.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("lab", nargs="?", default="grpo-math")
     parser.add_argument("--warm", action="store_true", help="keep $OPEN_R1_CACHE (default: a fresh, empty cache)")

@@ -93,6 +93,10 @@ def _recorded(tutorials: list, folders: list[Path], markdown: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Execute the chosen tutorials in fresh kernels (or read figures recorded in executed notebooks), after building
+    the nano model outside the timings, and print per tutorial the median wall and CPU seconds and whether every cell
+    passed, optionally as JSON or Markdown.
+    """
     parser = argparse.ArgumentParser(prog="python scripts/bench_tutorials.py", description=__doc__.split("\n")[0])
     parser.add_argument("only", nargs="*", help="parts of tutorial file names (default: all tutorials)")
     parser.add_argument("--repeats", type=int, default=1, help="executions per tutorial; the median is printed")

@@ -46,6 +46,9 @@ NANO_MAX_TOKENS = int(os.environ.get("OPEN_R1_NANO_MAX_TOKENS", "64"))
 
 
 def nano_prompt(line, task_name: str = None):
+    """Turn one row of the nano held-out file into a lighteval Doc: the problem as the query, the answer string as the
+    only gold choice, the level kept for the details.
+    """
     return Doc(
         task_name=task_name,
         query=line["problem"],
@@ -68,9 +71,14 @@ class NanoScore(SamplingMetric, SampleLevelComputation):
         self.n = n
 
     def num_samples(self) -> int:
+        """How many completions lighteval must sample per problem for this metric (`$OPEN_R1_NANO_SAMPLES`, default 4).
+        """
         return self.n
 
     def compute(self, doc: Doc, model_response, **kwargs) -> dict:
+        """Score one problem's first n raw completions with open_r1.eval.heldout.check: the share in strict R1 format,
+        pass@1 (correct / n), and the correct and n counts a report turns into any pass@k.
+        """
         gold = doc.get_golds()[0]
         # The raw text, not lighteval's post-processed one: that strips the think block the format check needs.
         checks = [score(text, gold) for text in model_response.text[: self.n]]

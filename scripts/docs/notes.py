@@ -129,6 +129,10 @@ ENFORCED = (
     "open_r1/train/grpo.py",
     "open_r1/train/sft.py",
     "open_r1/train/tracking.py",
+    "recipes/tasks/nano_math.py",
+    "scripts/bench_lab.py",
+    "scripts/bench_rewards.py",
+    "scripts/bench_tutorials.py",
     "scripts/docs/*.py",
 )
 
