@@ -60,6 +60,8 @@ RESERVED = ("row", "sample", "prompt_hash", "messages", "generation", "reasoning
 
 @dataclass
 class GenerateConfig:
+    """Every option of one `open-r1 generate` job (the command line's flags, one field each); `check()` validates them
+    before any request is sent."""
     dataset: str
     output: str
     base_url: str = "http://127.0.0.1:8000/v1"
@@ -84,6 +86,7 @@ class GenerateConfig:
     quiet: bool = False
 
     def check(self) -> None:
+        """Fail with a ConfigError naming the flag when a value cannot work (unknown API, a count below 1, ...)."""
         if self.api not in ("chat", "completions"):
             raise ConfigError(f"unknown api '{self.api}'", key="--api", fix="use chat or completions.")
         for name in ("n", "concurrency", "max_tokens"):
@@ -108,6 +111,8 @@ def sample_seed(seed: int, row: int, sample: int) -> int:
 
 
 def build_prompt(row: dict[str, Any], cfg: GenerateConfig) -> list[dict[str, str]] | str:
+    """The request's prompt for one dataset row: chat messages (system prompt first, if any) or, with
+    `--api completions`, the plain text; a missing prompt column is a ConfigError listing the columns."""
     if cfg.prompt_column not in row:
         raise ConfigError(
             f"column '{cfg.prompt_column}' is not in the dataset (columns: {sorted(row)})",
@@ -132,6 +137,8 @@ def build_prompt(row: dict[str, Any], cfg: GenerateConfig) -> list[dict[str, str
 
 
 def prompt_hash(prompt: list[dict[str, str]] | str) -> str:
+    """A short, stable fingerprint of a prompt, stored on every line: a rerun refuses an output file whose lines were
+    generated from different prompts (a changed dataset or system prompt)."""
     return hashlib.sha256(json.dumps(prompt, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -178,6 +185,8 @@ class OutputFile:
             return len(data) - keep
 
     def append(self, record: dict[str, Any]) -> bool:
+        """Write one finished sample as one line and flush it; False (nothing written) when its (row, sample) key is
+        already in the file."""
         key = (record["row"], record["sample"])
         if key in self.done:  # belt and braces: a key is written once, whatever the scheduler did
             return False
@@ -193,6 +202,7 @@ class OutputFile:
         return self._lock_fh.fileno()
 
     def close(self) -> None:
+        """Flush and fsync the file, then close it (the lock is released with the handle)."""
         with contextlib.suppress(OSError):
             self._fh.flush()
             os.fsync(self._fh.fileno())
@@ -206,6 +216,8 @@ class OutputFile:
 
 
 def request_body(cfg: GenerateConfig, prompt: list[dict[str, str]] | str, row: int, sample: int) -> dict[str, Any]:
+    """The JSON body of one request: one completion (`n: 1`, a sample is the unit of progress), the sampling
+    options, and the sample's own seed so that a redone sample asks for the same draw."""
     body: dict[str, Any] = {
         "model": cfg.model,
         "n": 1,
@@ -278,6 +290,7 @@ def parse_choice(cfg: GenerateConfig, payload: dict[str, Any]) -> dict[str, Any]
 
 
 def load_rows(cfg: GenerateConfig) -> list[dict[str, Any]]:
+    """The dataset rows to prompt with (hub, local file or nano://), cut to `--limit` rows."""
     from open_r1.data import load_one
 
     ds = load_one(cfg.dataset, cfg.config, cfg.split, file="command line")
@@ -450,6 +463,8 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self, timeout: float = 300.0) -> LocalServer:
+        """Start `transformers serve` (from the lighteval environment) on loopback, wait for /health and one warm-up
+        request; an OpenR1Error naming the log file if it exits or is not ready within `timeout`."""
         import subprocess
 
         import httpx
@@ -491,6 +506,8 @@ class LocalServer:
         raise OpenR1Error(f"transformers serve was not ready after {timeout:.0f} s (log: {self.log_path})")
 
     def stop(self, hard: bool = False) -> None:
+        """Stop the server's whole process group: SIGTERM, or SIGKILL with `hard=True` (how the tests lose requests in
+        flight)."""
         import signal
 
         if self.proc is None or self.proc.poll() is not None:
@@ -512,6 +529,7 @@ class LocalServer:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
     import socket
 
     with socket.socket() as sock:

@@ -55,6 +55,7 @@ class AppendSamples(Step):
         return ["row", "sample"]
 
     def load(self) -> None:
+        """Read the (row, sample) keys already in the output file, so a rerun never writes one twice."""
         super().load()
         self._done = set()
         if os.path.exists(self.output):
@@ -65,6 +66,8 @@ class AppendSamples(Step):
                         self._done.add((rec["row"], rec["sample"]))
 
     def process(self, inputs: StepInput):  # type: ignore[override]
+        """Append each finished sample of a batch as one line (flushed), skipping keys already written and samples
+        whose request failed (the rerun asks for those again); pass the batch on."""
         kept = []
         with open(self.output, "a") as fh:
             for item in inputs:
@@ -150,6 +153,8 @@ def follow_parent() -> None:
 
 
 def main(spec_path: str) -> int:
+    """Run the job in SPEC.json: stop when the parent command dies, build the pipeline, run it with distilabel's
+    cache off (the output file is the resume state)."""
     spec = json.loads(Path(spec_path).read_text())
     follow_parent()
     build_pipeline(spec).run(use_cache=False)
