@@ -107,9 +107,13 @@ def main() -> int:
     card = run_dir / "run_card.json"
     if card.exists():
         metrics = json.loads(card.read_text())["metrics"]
+        wanted = ("n", "format", "accuracy", "sampled_accuracy", "unsigned_accuracy")
         for key in ("heldout_before", "heldout_after"):
             m = metrics.get(key) or {}
-            result[key] = {k: m.get(k) for k in ("n", "format", "accuracy", "sampled_accuracy", "unsigned_accuracy")}
+            if m and all(isinstance(v, dict) for v in m.values()):  # a pipeline lab: one block per held-out set
+                result[key] = {name: {k: v.get(k) for k in wanted if k in v} for name, v in m.items()}
+            else:
+                result[key] = {k: m.get(k) for k in wanted}
     print(json.dumps(result))
     return rc
 
