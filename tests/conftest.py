@@ -58,6 +58,9 @@ def seed_finished_kits(source: Path, target: Path) -> list[str]:
 def nano_model(nano_cache) -> Path:
     from open_r1.labs.nano_build import ensure_nano_model
 
+    # The untrained start point too (seconds): library calls such as train_sft take `nano://math-init` as built,
+    # and a kit seeded from an older cache may lack it.
+    ensure_nano_model("nano://math-init")
     return ensure_nano_model("nano://math")
 
 

@@ -75,14 +75,17 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
 
 
-def ngrams(toks: Sequence[str], n: int) -> set[tuple[str, ...]]:
+def ngrams(toks: Sequence[str], n: int) -> list[tuple[str, ...]]:
     """Spans of n *words* (with the symbols between them): n counts words, so "$x^2$" does not eat a window.
+
+    Each distinct span once, in the order it first appears in the text: `Decontaminator.check` reports the first
+    overlap in reading order, the same on every run (a set's order would change with Python's string hash seed).
 
     >>> sorted(ngrams(tokens("x - 1 = y + 2"), 3))
     [('1', '=', 'y', '+', '2'), ('x', '-', '1', '=', 'y')]
     """
     words = [i for i, tok in enumerate(toks) if _WORD.fullmatch(tok)]
-    return {tuple(toks[words[j] : words[j + n - 1] + 1]) for j in range(len(words) - n + 1)}
+    return list(dict.fromkeys(tuple(toks[words[j] : words[j + n - 1] + 1]) for j in range(len(words) - n + 1)))
 
 
 def n_words(toks: Sequence[str]) -> int:

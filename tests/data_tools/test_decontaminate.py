@@ -102,3 +102,17 @@ def test_cli_writes_filtered_set_and_report(tmp_path):
     report = json.loads(out.with_suffix(".report.json").read_text())
     assert kept == rows[:1]
     assert report["contaminated"] == 1 and report["flagged"][0]["benchmark_row"] == 0
+
+
+def test_the_reported_overlap_is_the_first_in_reading_order():
+    """Two benchmark rows overlap one text in different places: the hit names the one whose n-gram comes first in the
+    text, on every run (n-grams were a set, so the answer changed with Python's string hash seed)."""
+    from open_r1.curate.tools import Decontaminator, ngrams, tokens
+
+    assert ngrams(tokens("one two three four two three"), 2) == [
+        ("one", "two"), ("two", "three"), ("three", "four"), ("four", "two"),
+    ]  # fmt: skip
+    decon = Decontaminator(n=4)
+    decon.add("bench", ["zeta eta theta iota kappa", "alpha beta gamma delta epsilon"])
+    hit = decon.check("alpha beta gamma delta and then zeta eta theta iota")
+    assert hit is not None and hit.benchmark_row == 1 and hit.ngram == "alpha beta gamma delta"
