@@ -241,6 +241,9 @@ for part in range(5):
 # with and without this block, same steps, same seeds, and prints held-out greedy accuracy per run and mean ± standard
 # deviation per arm (`--kind sft` does the same for distillation SFT from random weights). The honest reading of such
 # a table is the spread: a difference smaller than the seed-to-seed standard deviation is no evidence either way.
+# Measured with `--kind sft --steps 120 --seeds 0 1 2` (300 held-out problems, greedy): uniform 6.3 %, 4.3 %, 6.7 %
+# (5.8 % ± 1.3 %), curriculum 6.0 %, 5.7 %, 6.3 % (6.0 % ± 0.3 %) — no difference beyond the spread at this size;
+# the curriculum's runs only vary less.
 #
 # ## Deep dive: why a killed stage resumes to the same result
 #
