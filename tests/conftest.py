@@ -28,30 +28,22 @@ def nano_cache(tmp_path_factory) -> Path:
         root = Path(os.environ["OPEN_R1_TEST_CACHE"])
     else:
         root = tmp_path_factory.mktemp("open-r1-cache")
-        seed_finished_kits(user_cache_root() / "nano", root / "nano")
+        from open_r1.core.paths import cache_root  # the user's cache: OPEN_R1_CACHE is not moved yet
+
+        seed_finished_kits(cache_root() / "nano", root / "nano")
     os.environ["OPEN_R1_CACHE"] = str(root)
     return root
 
 
-def user_cache_root() -> Path:
-    """The cache a user's own commands fill (open_r1.core.paths.cache_root as it resolves before tests move it)."""
-    from open_r1.core.paths import cache_root
-
-    return cache_root()
-
-
-def seed_finished_kits(source: Path, target: Path) -> list[str]:
+def seed_finished_kits(source: Path, target: Path) -> None:
     """Copy every kit folder under `source` whose model is finished (plain copies, ~20 MB a kit: a test that wrote
     into its cache must never reach the user's)."""
     from open_r1.nano.spec import MODEL_SUBDIR
 
-    seeded = []
     for kit in sorted(source.glob("*-*")) if source.is_dir() else []:
         if not (kit / MODEL_SUBDIR / "nano_card.json").exists():
             continue  # not finished (or only the -init model): let the test session build it
         shutil.copytree(kit, target / kit.name, ignore=shutil.ignore_patterns(".build*"))
-        seeded.append(kit.name)
-    return seeded
 
 
 @pytest.fixture(scope="session")
