@@ -44,6 +44,12 @@
 #   `trl vllm-serve` on the last node (or on the GPUs left over on one node) with the recipe's tensor parallel size,
 #   memory utilization and maximum length, waits for its `/health` endpoint, then starts training with
 #   `--vllm_server_host/--vllm_server_port` pointing at it.
+# - On one machine (natively, or inside the lab's container, which runs the native runner) the lab runner does the
+#   same: [[open_r1/labs/vllm_server.py:plan_local_server]] splits the GPUs (the profile's `num_processes` train, the
+#   rest serve), and [[open_r1/labs/vllm_server.py:run_training]] starts the server on its GPUs, waits until
+#   `GET /health` and `GET /v1/models` answer (the calls TRL's client makes first), trains against it and stops it.
+#   Both runtimes build the server's command line with one function,
+#   [[open_r1/labs/vllm_server.py:serve_command]].
 # - The planner's vLLM terms: [[open_r1/labs/plan.py:vllm_kv_tokens]] and [[open_r1/labs/plan.py:vllm_fit]].
 #
 # ## Hands-on
@@ -195,38 +201,27 @@ for mode in ("transformers", "colocate"):
 print({k: f"{v:.0f} s" for k, v in runs.items()})
 
 # %% tags=["gpu"]
-import subprocess
 import sys
 
-import httpx
+from open_r1.labs.vllm_server import ServerPlan, running_server, serve_command, trl_executable
 
 trained_path = str(ensure_nano_model("nano://math"))
-server = subprocess.Popen(
-    [
-        str(Path(sys.executable).parent / "trl"),
-        "vllm-serve",
-        "--model",
-        trained_path,
-        "--port",
-        "8011",
-        "--gpu_memory_utilization",
-        "0.3",
-    ]
+# One GPU here: the server takes 30 % of it and training the rest (on 2+ GPUs the runner gives each side its own).
+settings = {"model_name_or_path": trained_path, "vllm_gpu_memory_utilization": 0.3}
+plan = ServerPlan(
+    command=serve_command(settings, trl=trl_executable(sys.executable), gpus=1, port=8011),
+    port=8011,
+    serve_devices=["0"],
+    train_devices=["0"],
+    startup_timeout_s=600,
 )
-for _ in range(120):  # the same health check the SLURM job runs
-    try:
-        if httpx.get("http://127.0.0.1:8011/health/", timeout=2).status_code == 200:
-            break
-    except httpx.HTTPError:
-        time.sleep(1)
 args = (
     f"--output_dir {work}/server --max_steps 6 --heldout_samples 0 --save_strategy no --use_cpu false "
-    "--use_vllm true --vllm_mode server --vllm_server_port 8011"
+    f"--use_vllm true --vllm_mode server {' '.join(plan.trainer_args())}"
 ).split()
-try:
+with running_server(plan, Path(work) / "server") as record:  # started, waited for, stopped on the way out
+    print(f"server ready after {record['ready_after_s']} s")
     print(train_grpo(*parse_training_recipe("grpo", recipe, args), recipe_path=recipe)["train"])
-finally:
-    server.terminate()
 
 # %% [markdown]
 # ## Deep dive
@@ -261,7 +256,8 @@ except ConfigError as err:
 
 # %% [markdown]
 # - *Server never ready*: the job log says `waiting for vLLM at …` and the job ends after the health check's
-#   timeout. Look at the server's own log (model download blocked offline, too little memory for the KV cache: lower
+#   timeout; a native run stops with the last lines of `<run>/vllm-serve.log` (after `$OPEN_R1_VLLM_STARTUP_TIMEOUT`
+#   seconds, 900 by default, or at once if the server exits). Look at the server's own log (model download blocked offline, too little memory for the KV cache: lower
 #   `vllm_max_model_length` or raise `vllm_gpu_memory_utilization`).
 # - *Colocate out of memory*: the share is reserved on every training GPU; with ZeRO-3 the training side is small,
 #   but the logits of long completions are not (see `open-r1 plan`). Sleep mode or a smaller share helps.

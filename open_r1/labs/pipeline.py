@@ -36,10 +36,8 @@ DATA FLOW
 from __future__ import annotations
 
 import json
-import os
 import resource
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,7 +46,9 @@ from typing import Any
 from open_r1.core import paths
 from open_r1.core.errors import ConfigError
 from open_r1.core.io import write_json_atomic
+from open_r1.labs.hardware import detect_hardware
 from open_r1.labs.manifest import LabManifest, Stage
+from open_r1.labs.vllm_server import run_training
 
 DONE_MARKER = "stage_done.json"
 EVALUATE_FILE = "evaluate.yaml"  # in a pipeline profile's recipe folder: held-out sets scored after every stage
@@ -243,6 +243,7 @@ def run_pipeline(
             "heldout": score_model(str(start), evaluation, run_dir / "start_heldout.json"),
         }
         update_run_card(card_path, stages=blocks)
+    gpus = detect_hardware().gpus
     for stage, cmd in stage_commands(lab, profile, run_dir, overrides):
         out = stage_dir(run_dir, stage)
         marker = out / DONE_MARKER
@@ -254,7 +255,11 @@ def run_pipeline(
             out.mkdir(parents=True, exist_ok=True)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.time()
-            code = subprocess.run(cmd, cwd=os.getcwd()).returncode
+            # a GRPO stage in vLLM server mode gets its generation server here (open_r1.labs.vllm_server)
+            code, server = run_training(
+                cmd, gpus, lab.profile(profile).num_processes, out, console,
+                file=str(lab.folder / "lab.yaml"), key=f"profiles.{profile}.num_processes",
+            )
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if code != 0:
                 update_run_card(card_path, stages=blocks, failed_stage=stage.name)
@@ -285,6 +290,8 @@ def run_pipeline(
                 # ru_maxrss of children: the largest single child so far (KiB on Linux)
                 "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
             }
+            if server:
+                block["vllm_server"] = server
             if stage.entrypoint.startswith("train") and evaluation["datasets"]:
                 block["heldout"] = score_model(str(out), evaluation, out / "pipeline_heldout.json")
             write_json_atomic(marker, block)  # last: the stage counts as done only once everything above exists

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,9 @@ from typing import Any
 
 from open_r1.core import paths
 from open_r1.core.errors import ConfigError
+from open_r1.labs.hardware import detect_hardware
 from open_r1.labs.manifest import RUNTIMES, LabManifest, load_lab
+from open_r1.labs.vllm_server import plan_local_server, run_training
 
 
 def has_gpu() -> bool:
@@ -154,13 +155,19 @@ def run_lab(
         console.print(f"[yellow]{banner}", soft_wrap=True)
     console.print(f"[bold]lab[/] {name} · profile {profile} · runtime {runtime} · run folder {out}")
     started = time.time()
+    server = None
     if runtime == "native":
         cmd = train_command(lab, profile, out, overrides)
         console.print(f"[dim]$ {shlex.join(cmd)}")
+        # GRPO in vLLM server mode: the generation server is started here, on GPUs of its own (open_r1.labs.vllm_server)
+        gpus, processes = detect_hardware().gpus, lab.profile(profile).num_processes
+        where = {"file": str(lab.folder / "lab.yaml"), "key": f"profiles.{profile}.num_processes"}
         if dry_run:
-            return {"command": cmd, "run_dir": str(out), "profile": profile}
+            plan = plan_local_server(cmd, gpus, processes, **where)
+            extra = {"vllm_server": shlex.join(plan.command), "train_devices": plan.train_devices} if plan else {}
+            return {"command": cmd, "run_dir": str(out), "profile": profile, **extra}
         out.mkdir(parents=True, exist_ok=True)
-        returncode = subprocess.run(cmd, cwd=os.getcwd()).returncode
+        returncode, server = run_training(cmd, gpus, processes, out, console, **where)
     else:
         from open_r1.labs import runtimes
 
@@ -188,6 +195,7 @@ def run_lab(
         },
         rerun={"lab": name, "profile": profile, "runtime": runtime, "overrides": overrides},
         **({"profile_choice": choice} if choice else {}),
+        **({"vllm_server": server} if server else {}),
     )
     _print_summary(console, card)
     return card

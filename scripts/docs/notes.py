@@ -90,6 +90,7 @@ ENFORCED = (
     "open_r1/labs/pipeline.py",
     "open_r1/labs/plan.py",
     "open_r1/labs/runner.py",
+    "open_r1/labs/vllm_server.py",
     "open_r1/labs/runtimes/__init__.py",
     "open_r1/labs/runtimes/containers.py",
     "open_r1/labs/runtimes/slurm.py",

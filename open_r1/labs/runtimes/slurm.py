@@ -62,6 +62,7 @@ from typing import Any
 from open_r1 import __version__
 from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.core.paths import display_path, project_path, project_root
+from open_r1.labs.vllm_server import serve_command, split_gpus, trl_executable, uses_server_mode
 
 TEMPLATES = Path(__file__).resolve().parent / "slurm_templates"  # shipped inside the package (wheel too)
 PROFILE_ENV = "OPEN_R1_CLUSTER_PROFILE"
@@ -339,7 +340,7 @@ def plan_train_job(
         if options.get(key):
             setattr(cluster, key, options[key])
 
-    uses_vllm = bool(recipe.get("use_vllm")) and recipe.get("vllm_mode", "server") == "server"
+    uses_vllm = uses_server_mode(recipe)
     vllm: dict[str, Any] = {"mode": "none", "port": cluster.vllm_port}
     if prof.launcher == "python":
         if nodes != 1:
@@ -361,15 +362,13 @@ def plan_train_job(
         train_nodes, per_node = nodes - cluster.vllm_nodes, max(gpus, 1)
         vllm.update(mode="node", nodes=cluster.vllm_nodes)
     elif uses_vllm:
-        per_node = prof.num_processes or max(gpus - 1, 1)
-        if gpus <= per_node:
-            raise ConfigError(
-                f"vLLM server mode on one node needs a GPU beyond the {per_node} training processes "
-                f"(GPUs per node: {gpus})",
-                file=lab_file,
-                key=f"profiles.{profile}.num_processes",
-                fix="ask for --nodes 2 (a dedicated vLLM node) or lower num_processes.",
-            )
+        per_node, _ = split_gpus(
+            gpus,
+            prof.num_processes,
+            file=lab_file,
+            key=f"profiles.{profile}.num_processes",
+            fix="ask for --nodes 2 (a dedicated vLLM node) or lower num_processes.",
+        )
         train_nodes = 1
         vllm.update(mode="split", gpus=",".join(str(g) for g in range(per_node, gpus)), nodes=0)
     else:
@@ -419,32 +418,16 @@ def plan_train_job(
         command = shlex.join([py, "-m", "open_r1", *entry, *tail])
     if uses_vllm:
         command += " ${OPEN_R1_VLLM_ARGS:-}"
-        model = recipe.get("model_name_or_path")
-        # the recipe's vLLM settings win over the cluster defaults: the same keys drive colocate mode in TRL
-        tp = int(recipe.get("vllm_tensor_parallel_size") or cluster.vllm_tensor_parallel)
         vllm_gpus = max(gpus, 1) if vllm["mode"] == "node" else gpus - per_node
-        # TRL's console script next to the interpreter (a venv or the image's PATH)
-        trl = str(Path(py).parent / "trl") if container == "none" and (Path(py).parent / "trl").exists() else "trl"
-        serve = [
-            trl,
-            "vllm-serve",
-            "--model",
-            str(model),
-            "--tensor_parallel_size",
-            str(tp),
-            "--data_parallel_size",
-            str(max(vllm_gpus // tp, 1)),
-            "--host",
-            "0.0.0.0",
-            "--port",
-            str(cluster.vllm_port),
-        ]
-        if recipe.get("model_revision"):
-            serve += ["--revision", str(recipe["model_revision"])]
-        if recipe.get("vllm_gpu_memory_utilization") is not None:
-            serve += ["--gpu_memory_utilization", str(recipe["vllm_gpu_memory_utilization"])]
-        if recipe.get("vllm_max_model_length") is not None:
-            serve += ["--max_model_len", str(recipe["vllm_max_model_length"])]
+        # the recipe's vLLM settings win over the cluster defaults: the same keys drive colocate mode in TRL
+        serve = serve_command(
+            recipe,
+            trl=trl_executable(py) if container == "none" else "trl",
+            gpus=vllm_gpus,
+            port=cluster.vllm_port,
+            host="0.0.0.0",  # the training node(s) reach it over the cluster network
+            default_tensor_parallel=cluster.vllm_tensor_parallel,
+        )
         vllm["command"] = shlex.join(serve)
     if recipe.get("save_only_model"):
         vllm.setdefault("warnings", []).append(
