@@ -172,6 +172,20 @@ class OutputFile:
                         self.done[(int(rec["row"]), int(rec["sample"]))] = rec.get("prompt_hash", "")
         self._fh = open(self.path, "a")  # noqa: SIM115
 
+    def pending(self, hashes: list[str], n: int) -> list[tuple[int, int]]:
+        """The (row, sample < n) keys still to generate, after checking that every line already on disk was made from
+        the prompt the dataset gives now (`hashes`, one per row): resuming onto another dataset would mix two runs
+        in one file, so that fails with the file and a fix. Both generate backends resume through this check.
+        """
+        for (row, _sample), digest in self.done.items():
+            if row >= len(hashes) or digest != hashes[row]:
+                raise ConfigError(
+                    f"line for row {row} was generated from a different prompt than the dataset now gives",
+                    file=str(self.path),
+                    fix="use a new --output for a different dataset.",
+                )
+        return [(i, j) for i in range(len(hashes)) for j in range(n) if (i, j) not in self.done]
+
     def _cut_torn_tail(self) -> int:
         """A crash mid-write leaves a last line without its newline: drop it (that sample is simply redone)."""
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -307,14 +321,7 @@ def run_generate(cfg: GenerateConfig) -> dict[str, Any]:
     hashes = [prompt_hash(p) for p in prompts]
     out = OutputFile(cfg.output)
     try:
-        for (row, _sample), digest in out.done.items():
-            if row >= len(rows) or digest != hashes[row]:
-                raise ConfigError(
-                    f"line for row {row} was generated from a different prompt than the dataset now gives",
-                    file=str(out.path),
-                    fix="use a new --output for a different dataset.",
-                )
-        pending = [(i, j) for i in range(len(rows)) for j in range(cfg.n) if (i, j) not in out.done]
+        pending = out.pending(hashes, cfg.n)
         before = len(out.done)
         summary = asyncio.run(_run_pending(cfg, rows, prompts, hashes, pending, out))
         # Complete = every (row, sample < n) is on disk; extra samples from an earlier, larger n do not count.

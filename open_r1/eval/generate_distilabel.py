@@ -92,15 +92,8 @@ def run_generate_distilabel(cfg: Any, log=print) -> dict[str, Any]:
     out = OutputFile(cfg.output)
     work = Path(f"{out.path}.distilabel")
     try:
-        for (row, _sample), digest in out.done.items():
-            if row >= len(rows) or digest != hashes[row]:
-                raise ConfigError(
-                    f"line for row {row} was generated from a different prompt than the dataset now gives",
-                    file=str(out.path),
-                    fix="use a new --output for a different dataset.",
-                )
         before = len(out.done)
-        pending = [(i, j) for i in range(len(rows)) for j in range(cfg.n) if (i, j) not in out.done]
+        pending = out.pending(hashes, cfg.n)
         items = []
         for i, j in pending:
             columns = {(f"source_{k}" if k in RESERVED else k): v for k, v in rows[i].items()}
