@@ -54,7 +54,16 @@ def test_a_native_gpu_run_checks_this_machine_before_anything_starts(tmp_path, m
         pytest.skip("vLLM is installed here: the recipe's use_vllm is servable")
     monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
     with pytest.raises(ConfigError, match="use_vllm is true but vllm is not installed here"):
-        run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
+        run_lab("grpo-math", profile="auto", runs_root=str(tmp_path))
+    assert not (tmp_path / "grpo-math").exists()
+
+
+def test_a_native_dry_run_plans_for_the_declared_machine_without_its_packages(tmp_path, monkeypatch, capsys):
+    """Planning from a laptop for the 24 GB card: the banner and the command, not this laptop's missing vLLM."""
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
+    plan = run_lab("grpo-math", profile="auto", runs_root=str(tmp_path), dry_run=True)
+    assert plan["profile"] == "gpu" and "labs/grpo-math/recipes/gpu.yaml" in " ".join(plan["command"])
+    assert "1 × 24 GiB GPU (declared) → profile GPU" in capsys.readouterr().err.replace("\n", " ")
     assert not (tmp_path / "grpo-math").exists()
 
 

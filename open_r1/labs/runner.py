@@ -147,12 +147,13 @@ def run_lab(
         out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
         return run_pipeline_lab(lab, profile, runtime, overrides, out, dry_run, dict(options or {}), console)
     profile, banner, choice = resolve_profile(lab, profile, runtime)
-    # Check the recipe and overrides now, before any child process or model: a typo fails in a second.
-    _precheck(lab, profile, overrides, here=runtime == "native")
-    out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
-    if banner:
+    if banner:  # first: the choice and its numbers are shown even when the precheck below refuses the recipe
         console.rule(f"[bold yellow]profile {profile}")
         console.print(f"[yellow]{banner}", soft_wrap=True)
+    # Check the recipe and overrides now, before any child process or model: a typo fails in a second. This
+    # machine's packages and devices matter only when the job really starts here (not for a --dry-run plan).
+    _precheck(lab, profile, overrides, here=runtime == "native" and not dry_run)
+    out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
     console.print(f"[bold]lab[/] {name} · profile {profile} · runtime {runtime} · run folder {out}")
     started = time.time()
     server = None
