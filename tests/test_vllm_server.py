@@ -204,7 +204,7 @@ def test_a_server_that_never_gets_ready_times_out_and_is_stopped(tmp_path, fake_
     assert not _alive(json.loads((tmp_path / "server.json").read_text())["pid"])
 
 
-def test_the_full_grpo_math_lab_plans_its_server_on_an_8_gpu_box(monkeypatch):
+def test_the_full_grpo_math_lab_plans_its_server_on_an_8_gpu_box(monkeypatch, capsys):
     """`open-r1 lab run grpo-math --profile full` on 8 GPUs: 7 train, the 8th serves (as lab.yaml says)."""
     from open_r1.labs import runner
 
@@ -217,6 +217,7 @@ def test_the_full_grpo_math_lab_plans_its_server_on_an_8_gpu_box(monkeypatch):
     recipe = yaml.safe_load((REPO / "labs/grpo-math/recipes/full.yaml").read_text())
     assert serve[1] == "vllm-serve" and serve[serve.index("--model") + 1] == recipe["model_name_or_path"]
     assert serve[serve.index("--data_parallel_size") + 1] == "1"
+    assert "vLLM server on GPU(s) 7 (training on 0,1,2,3,4,5,6)" in capsys.readouterr().err.replace("\n", " ")
 
 
 def test_the_full_profile_on_one_gpu_is_refused_before_anything_starts(monkeypatch):

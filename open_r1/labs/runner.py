@@ -166,6 +166,11 @@ def run_lab(
         if dry_run:
             plan = plan_local_server(cmd, gpus, processes, **where)
             extra = {"vllm_server": shlex.join(plan.command), "train_devices": plan.train_devices} if plan else {}
+            if plan:
+                console.print(
+                    f"[dim]vLLM server on GPU(s) {','.join(plan.serve_devices)} (training on "
+                    f"{','.join(plan.train_devices)}), started first and waited for:\n$ {shlex.join(plan.command)}"
+                )
             return {"command": cmd, "run_dir": str(out), "profile": profile, **extra}
         out.mkdir(parents=True, exist_ok=True)
         returncode, server = run_training(cmd, gpus, processes, out, console, **where)
@@ -174,6 +179,8 @@ def run_lab(
 
         cmd, returncode = runtimes.launch(runtime, lab, profile, overrides, out, dict(options or {}), dry_run)
         if dry_run:
+            if runtime != "slurm":  # the SLURM runtime prints its own plan (the script it would submit)
+                console.print(f"[dim]$ {shlex.join(cmd)}")
             return {"command": cmd, "run_dir": str(out), "profile": profile}
     wall = round(time.time() - started, 1)
     if returncode != 0:

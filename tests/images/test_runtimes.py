@@ -142,12 +142,13 @@ def test_network_and_extra_args_overrides(env, monkeypatch):
     assert ("--network", "host") in pairs(cmd) and ("--security-opt", "seccomp=unconfined") in pairs(cmd)
 
 
-def test_run_lab_dry_run_goes_through_the_runtime(env, monkeypatch):
+def test_run_lab_dry_run_goes_through_the_runtime(env, monkeypatch, capsys):
     import open_r1.labs.runner
 
     monkeypatch.setattr(open_r1.labs.runner, "_precheck", lambda *a, **k: None)  # the recipe check is tested elsewhere
     result = run_lab("grpo-math", "nano", "docker", ["--max_steps", "10"], run_dir=str(env / "run"), dry_run=True)
     assert result["command"][:2] == ["docker", "run"]
+    assert "$ docker run --rm" in capsys.readouterr().err  # --dry-run prints the command it would run
     assert not (env / "run").exists()  # a dry run creates nothing
 
 
