@@ -46,6 +46,10 @@ def test_run_card_is_complete(first_run):
     # the card lists the GPUs this host has (none in CI, one on a GPU box): what torch sees, not an assumption
     gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     assert c["hardware"]["cpus"] >= 1 and c["hardware"]["gpus"] == gpus
+    # the profile check behind the run (open_r1.labs.hardware): the hardware it saw and the fit it found
+    choice = c["profile_choice"]
+    assert choice["chosen"] == "nano" and choice["hardware"]["gpus"] == len(gpus)
+    assert [(f["profile"], f["fits"]) for f in choice["fits"]] == [("nano", True)]
     assert c["config"]["training"]["max_steps"] == 4 and c["config"]["training"]["learning_rate"] > 0
     m = c["metrics"]
     assert m["global_step"] == 4

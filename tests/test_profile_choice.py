@@ -35,7 +35,8 @@ def test_auto_picks_the_biggest_profile_that_fits(declared, expected):
     assert chosen == expected
 
 
-def test_auto_banner_and_run_card_record_the_numbers(tmp_path, capsys, monkeypatch):
+def test_auto_banner_shows_the_numbers_behind_the_choice(tmp_path, capsys, monkeypatch):
+    # (the run card's profile_choice block of a real run: tests/test_grpo_lab.py::test_run_card_is_complete)
     # Planning a one-GPU job from a login node: the hardware is declared, the job runs under SLURM (so this
     # machine's missing vLLM is not held against a recipe that runs in the GPU image).
     monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
@@ -112,3 +113,16 @@ def test_every_lab_has_every_profile_and_its_gpu_recipe_passes_trl(lab):
             check_recipe_keys(load_yaml(path), (ScriptArguments, cls, ModelConfig), str(path))
     for card in (24.0, 80.0):  # the planner's fit check for a 24 GB and an 80 GB card
         assert profile_fit(manifest, "gpu", Hardware(1, card, "declared")).fits, (lab, card)
+
+
+def test_the_run_card_block_of_an_auto_choice_lists_every_fit_tried():
+    from open_r1.labs.hardware import choice_record
+
+    hw = parse_hardware("1x24")
+    chosen, tried = choose_profile(load_lab("grpo-math"), hw)
+    block = choice_record(hw, chosen, tried)
+    assert block["hardware"] == {"gpus": 1, "gpu_memory_gb": 24.0, "source": "declared"}
+    assert block["chosen"] == "gpu" and [f["profile"] for f in block["fits"]] == ["full", "gpu"]
+    full, gpu = block["fits"]
+    assert not full["fits"] and full["gpus_needed"] == 8
+    assert gpu["fits"] and 0 < gpu["gib_per_gpu"] <= 24
