@@ -12,8 +12,8 @@ WHAT
 WHY
     A section number is only useful if it points at the right text. DeepSeek-R1 was revised (v2 renumbers every
     section), and the `<think>/<answer>` template was cited as §2.2.1 (the RL algorithm) in five places (four
-    modules and tutorial 2) when it is §2.2.3 "Training Template" in v1. Keeping each paper's section titles in the repository makes such a slip a
-    test failure, and the titles make the paper map and the bibliography readable.
+    modules and tutorial 2) when it is §2.2.3 "Training Template" in v1. Keeping each paper's section titles in the
+    repository makes such a slip a test failure, and the titles make the paper map and the bibliography readable.
 
 HOW
     Each file is flattened (comment markers and indentation dropped) and cut into paragraphs at blank lines. In a
