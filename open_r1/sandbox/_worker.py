@@ -110,6 +110,15 @@ def _b64(data):
     return base64.b64encode(data).decode("ascii")
 
 
+def _kill_every_process_of_this_uid():
+    """kill(-1, SIGKILL) as the test uid: every process that uid owns (a few rounds, for forks in flight)."""
+    for _ in range(3):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            break
+
+
 class Worker:
     """The per-sandbox state of the warm worker (folders for tests and stdin files, the test uid and gid, rootless and
     pid-namespace modes): `handle` runs one request by forking a fresh, rlimited child per test and collecting its raw
@@ -291,16 +300,17 @@ class Worker:
             return
         if self.own_pid_namespace and not self._test_processes():
             return
+        self._as_test_user(_kill_every_process_of_this_uid)
+
+    def _as_test_user(self, action):
+        """Run `action()` in a forked child that has dropped to the test uid/gid, and wait for it: kill(-1) and IPC
+        removal then reach exactly the test's own processes and objects, never the worker's."""
         pid = os.fork()
         if pid == 0:
             try:
                 os.setresgid(self.gid, self.gid, self.gid)
                 os.setresuid(self.uid, self.uid, self.uid)
-                for _ in range(3):
-                    try:
-                        os.kill(-1, signal.SIGKILL)
-                    except ProcessLookupError:
-                        break
+                action()
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
@@ -325,15 +335,7 @@ class Worker:
         if self.rootless:  # tests run as our uid: we own what they made
             self._ipc_remove(found)
             return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setresgid(self.gid, self.gid, self.gid)
-                os.setresuid(self.uid, self.uid, self.uid)
-                self._ipc_remove(found)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        self._as_test_user(lambda: self._ipc_remove(found))
 
     @staticmethod
     def _ipc_remove(found):
