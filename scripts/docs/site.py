@@ -110,6 +110,20 @@ def rel_link(from_uri: str, to_uri: str, anchor: str | None = None) -> str:
     return link + (f"#{anchor}" if anchor else "")
 
 
+def _planner_line(lab: Any, profile: str) -> str:
+    """What the memory planner says of a profile on the hardware its lab.yaml declares (open_r1.labs.hardware), for
+    the lab page: the per-GPU estimate against the card, or why it needs no GPU."""
+    from open_r1.labs.hardware import Hardware, profile_fit
+
+    res = lab.profile(profile).resources
+    if not res.gpus:
+        return "no GPU needed (CPU)"
+    fit = profile_fit(lab, profile, Hardware(res.gpus * max(res.nodes or 1, 1), float(res.gpu_memory_gb or 80)))
+    if not fit.fits and res.nodes and res.nodes > 1:
+        return f"{res.nodes} nodes × {res.gpus} GPUs (a cluster job; `--runtime slurm`)"
+    return fit.reason
+
+
 def md_escape_cell(text: str) -> str:
     """Text for a Markdown table cell: one line, pipes escaped, `<` escaped outside `code spans`."""
     pieces = re.split(r"(`[^`]*`)", str(text).replace("\n", " "))
@@ -602,7 +616,7 @@ class Site:
             "## Run it",
             "",
             "```bash",
-            f"just lab {lab.name}                                   # auto: full with a GPU, else nano",
+            f"just lab {lab.name}                                   # auto: the biggest profile that fits (full, gpu, nano)",
             f"just lab {lab.name} --profile nano -- --max_steps 20  # overrides after --",
             f"open-r1 lab show {lab.name}                           # the resolved manifest",
             "```",
@@ -611,8 +625,8 @@ class Site:
             "",
             "## Profiles",
             "",
-            "| profile | recipe | launcher | resources | expected |",
-            "|---|---|---|---|---|",
+            "| profile | recipe | launcher | resources | planner on those resources | expected |",
+            "|---|---|---|---|---|---|",
         ]
         for name, profile in lab.profiles.items():
             recipe = f"labs/{lab.name}/{profile.recipe}"
@@ -624,8 +638,14 @@ class Site:
             res = ", ".join(f"{k} {v}" for k, v in profile.resources.model_dump(exclude_unset=True).items())
             out.append(
                 f"| `{name}` | {file_link(recipe)} | {launcher} | {md_escape_cell(res)} | "
-                f"{md_escape_cell(profile.expected or '')} |"
+                f"{md_escape_cell(_planner_line(lab, name))} | {md_escape_cell(profile.expected or '')} |"
             )
+        out += [
+            "",
+            "`auto` (the default) picks the first of full, gpu and nano that fits the machine by the planner's estimate "
+            "(`open-r1 lab run --dry-run` prints the choice and its numbers; `OPEN_R1_HARDWARE=1x24` plans for another "
+            "machine); an explicit profile that does not fit is refused before anything downloads.",
+        ]
         out.append("")
         readme = self.root / "labs" / lab.name / "README.md"
         if readme.exists():

@@ -80,6 +80,19 @@ def test_reference_pages_are_generated_from_the_code(built_site):
         assert (built_site.path / "labs" / f"{lab}.html").exists()
 
 
+def test_lab_pages_say_which_profile_fits_which_hardware(built_site):
+    """Each lab page has the planner's per-GPU figure for its GPU profiles on the resources lab.yaml declares."""
+    from open_r1.labs.hardware import Hardware, profile_fit
+    from open_r1.labs.manifest import load_lab
+
+    page = html(built_site, "labs/grpo-math.md")
+    lab = load_lab("grpo-math")
+    gpu = lab.profile("gpu").resources
+    fit = profile_fit(lab, "gpu", Hardware(gpu.gpus, float(gpu.gpu_memory_gb)))
+    assert fit.fits and f"{fit.gib_per_gpu:.1f} GiB per GPU" in page and "no GPU needed (CPU)" in page
+    assert "16 nodes × 8 GPUs" in html(built_site, "labs/fsdp-32b.md")
+
+
 def test_paper_map_cites_all_five_papers(built_site):
     page = html(built_site, "paper-map.md")
     for arxiv, paper in PAPERS.items():
