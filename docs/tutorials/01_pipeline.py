@@ -191,6 +191,18 @@ print(
 )
 
 # %% [markdown]
+# Which profile runs where: `--profile auto` (the default) asks the memory planner, for the GPUs it finds, which of
+# `full`, `gpu` and `nano` is the biggest that fits ([[open_r1/labs/hardware.py:choose_profile]]). Declared
+# machines (what `OPEN_R1_HARDWARE=1x24` tells the runner) show the choice without owning them:
+
+# %%
+from open_r1.labs.hardware import choose_profile, parse_hardware
+
+for declared in ("none", "1x24", "1x80", "8x80"):
+    chosen, tried = choose_profile(lab, parse_hardware(declared))
+    print(f"{declared:>5} → {chosen:5} {tried[-1].reason}")
+
+# %% [markdown]
 # On a machine with a GPU the same entrypoint runs there; this cell is tagged `gpu` and is skipped on a CPU:
 
 # %% tags=["gpu"]
