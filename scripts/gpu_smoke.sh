@@ -12,7 +12,8 @@
 #   really trains on a GPU before anyone spends cluster hours on the full recipe.
 # HOW: plain `open-r1` commands; `timeout` bounds every step so a hang cannot eat a GPU lease.
 # DATA FLOW: writes <out>/{env.txt, doctor.txt, run/ (run card, metrics.jsonl, eval_results.json), determinism.txt,
-#   part2.txt and lora/ qlora/ plain/ vllm/ wandb/ (one shortened nano GRPO run each, with its run card)}.
+#   part2.txt and lora/ qlora/ plain/ vllm/ wandb/ (one shortened nano GRPO run each, with its run card),
+#   gpu-profile.txt and gpu-profile/ (the grpo-math one-GPU profile for a few steps, when its model is at hand)}.
 #
 # Usage: scripts/gpu_smoke.sh [OUT_DIR]   (default runs/gpu-smoke)
 set -euo pipefail
@@ -119,3 +120,33 @@ for name in ("lora", "qlora", "plain", "vllm", "wandb"):
                       "saved": (m.get("saved") or {}).get("kind"), "tracking": m.get("tracking"),
                       "heldout_accuracy": [before.get("accuracy"), after.get("accuracy")]}))
 EOF
+
+# ---------------------------------------------------------------------------------------------------------------
+# Part 3 (the one-GPU profile): `open-r1 lab run grpo-math --profile gpu` for 5 steps in bf16, with colocated vLLM
+# when vLLM is installed (transformers generation otherwise), and its step time and peak GPU memory set beside the
+# planner's per-GPU estimate (the run card's profile_choice). Its model comes from the Hub: a machine that cannot
+# reach it and has no cached copy records the skip instead.
+gpu_model=$("$python" -c "import yaml; print(yaml.safe_load(open('labs/grpo-math/recipes/gpu.yaml'))['model_name_or_path'])")
+if "$python" -c "import sys; from huggingface_hub import snapshot_download; snapshot_download(sys.argv[1])" \
+    "$gpu_model" >/dev/null 2>&1; then
+    vllm_args=()
+    "$python" -c "import vllm" 2>/dev/null || vllm_args=(--use_vllm false)
+    SECONDS=0
+    timeout 900 "$python" -m open_r1 lab run grpo-math --profile gpu --run-dir "$out/gpu-profile" -- \
+        --max_steps 5 --logging_steps 1 --heldout_samples 0 --save_strategy no "${vllm_args[@]}" \
+        >"$out/gpu-profile.log" 2>&1 || echo "gpu profile: FAILED after ${SECONDS}s (see gpu-profile.log)"
+    "$python" - "$out" <<'EOF' | tee "$out/gpu-profile.txt"
+import json
+import sys
+from pathlib import Path
+
+card = json.loads((Path(sys.argv[1]) / "gpu-profile" / "run_card.json").read_text())
+m = card["metrics"]
+planned = [f["gib_per_gpu"] for f in card["profile_choice"]["fits"] if f["profile"] == "gpu"]
+print(json.dumps({"step_s": round(m["train"]["train_runtime"] / max(m["global_step"], 1), 2),
+                  "peak_gpu_memory": m.get("peak_gpu_memory"), "planner_gib_per_gpu": planned[0] if planned else None,
+                  "use_vllm": card["config"]["training"].get("use_vllm")}))
+EOF
+else
+    echo "gpu profile: skipped, $gpu_model is neither cached nor downloadable here" | tee "$out/gpu-profile.txt"
+fi

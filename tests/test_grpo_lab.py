@@ -53,6 +53,11 @@ def test_run_card_is_complete(first_run):
     assert c["config"]["training"]["max_steps"] == 4 and c["config"]["training"]["learning_rate"] > 0
     m = c["metrics"]
     assert m["global_step"] == 4
+    # peak GPU memory beside the planner's estimate: none on a CPU run, a positive figure on a GPU
+    if torch.cuda.is_available():
+        assert m["peak_gpu_memory"]["allocated_gib"] > 0
+    else:
+        assert m["peak_gpu_memory"] is None
     for key in ("heldout_before", "heldout_after"):
         assert m[key]["n"] == 40
         assert 0.0 <= m[key]["accuracy"] <= 1.0 and 0.0 <= m[key]["format"] <= 1.0

@@ -66,6 +66,25 @@ def saved_weights(output_dir: str | os.PathLike) -> dict[str, Any]:
     return {"kind": "full", "files": files}
 
 
+def peak_gpu_memory() -> dict[str, Any] | None:
+    """The most GPU memory this process's torch allocator held during the run (allocated and reserved, GiB, on the
+    current device), or None on a CPU run: the figure to set beside `open-r1 plan`'s per-GPU estimate (vLLM's
+    colocated engine allocates through torch too; its KV-cache reservation shows in `reserved_gib`)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        return None
+    gib = 1024**3
+    device = torch.cuda.current_device()
+    return {
+        "device": torch.cuda.get_device_name(device),
+        "allocated_gib": round(torch.cuda.max_memory_allocated(device) / gib, 2),
+        "reserved_gib": round(torch.cuda.max_memory_reserved(device) / gib, 2),
+    }
+
+
 def add_common_args(parser: Any) -> None:
     """Add the flags every `open-r1 train` subcommand shares: `--config` (the YAML recipe) and `--no-resume` (ignore
     existing checkpoints and start over).

@@ -51,6 +51,7 @@ from open_r1.core.io import write_json_atomic
 from open_r1.train.common import (
     finish_model,
     last_checkpoint,
+    peak_gpu_memory,
     quiet_transformers,
     saved_weights,
     use_rich_progress,
@@ -133,6 +134,7 @@ def train_sft(
         "start_model": model_path,
         "parameters": parameters,
         "saved": saved_weights(training_args.output_dir),
+        "peak_gpu_memory": peak_gpu_memory(),  # None on a CPU; the planner's figure is in the card's profile_choice
     }
     if script_args.heldout_enabled and trainer.accelerator.is_main_process:
         eval_path = os.path.join(training_args.output_dir, "eval_results.json")
