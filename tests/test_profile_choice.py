@@ -126,3 +126,13 @@ def test_the_run_card_block_of_an_auto_choice_lists_every_fit_tried():
     full, gpu = block["fits"]
     assert not full["fits"] and full["gpus_needed"] == 8
     assert gpu["fits"] and 0 < gpu["gib_per_gpu"] <= 24
+
+
+def test_a_pipeline_lab_asks_the_planner_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "1x24")
+    plan = run_lab("pipeline", profile="auto", runs_root=str(tmp_path), dry_run=True)
+    assert plan["profile"] == "gpu"
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "1 × 24 GiB GPU (declared) → profile GPU" in err and "GiB per GPU ≤ 24 GiB" in err
+    monkeypatch.setenv("OPEN_R1_HARDWARE", "none")
+    assert run_lab("pipeline", profile="auto", runs_root=str(tmp_path), dry_run=True)["profile"] == "nano"

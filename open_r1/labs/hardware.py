@@ -66,6 +66,17 @@ def parse_hardware(text: str) -> Hardware:
     return Hardware(int(match.group(1)), float(match.group(2)), "declared")
 
 
+def has_gpu() -> bool:
+    """Whether torch imports and sees a CUDA device on this machine (declared hardware aside). The recipe prechecks
+    switch bf16 off for themselves when it does not: TRL refuses bf16 without a GPU, and a precheck only parses."""
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:
+        return False
+
+
 def detect_hardware() -> Hardware:
     """Declared hardware (`$OPEN_R1_HARDWARE`) if set, else the visible CUDA devices (none without torch/CUDA)."""
     if os.environ.get(HARDWARE_ENV):

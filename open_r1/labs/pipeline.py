@@ -46,7 +46,7 @@ from typing import Any
 from open_r1.core import paths
 from open_r1.core.errors import ConfigError
 from open_r1.core.io import write_json_atomic
-from open_r1.labs.hardware import detect_hardware
+from open_r1.labs.hardware import detect_hardware, has_gpu
 from open_r1.labs.manifest import LabManifest, Stage
 from open_r1.labs.vllm_server import run_training
 
@@ -146,7 +146,7 @@ def precheck(lab: LabManifest, profile: str, overrides: list[str], here: bool = 
     per_stage = split_overrides(lab, overrides)
     # A login node or laptop has no GPU: TRL refuses bf16 there, but the stages run where GPUs are. The precheck only
     # needs the recipes to parse, so it switches mixed precision off for itself alone (as the single-lab runner does).
-    no_gpu = [] if _has_gpu() else ["--bf16", "false", "--fp16", "false"]
+    no_gpu = [] if has_gpu() else ["--bf16", "false", "--fp16", "false"]
     for stage in lab.stages:
         recipe = str(lab.stage_recipe(profile, stage.name))
         extra = per_stage[stage.name]
@@ -161,15 +161,6 @@ def precheck(lab: LabManifest, profile: str, overrides: list[str], here: bool = 
             kind, recipe, [*extra, *inputs, *no_gpu, "--output_dir", "/tmp/open-r1-precheck"], here=here
         )
     apply_evaluate_overrides(evaluation_config(lab, profile), per_stage[EVALUATE])
-
-
-def _has_gpu() -> bool:
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ImportError:
-        return False
 
 
 def evaluation_config(lab: LabManifest, profile: str) -> dict[str, Any]:
@@ -363,8 +354,9 @@ def run_pipeline_lab(
     from open_r1.core.runcard import git_state, hardware, package_versions, read_run_card, update_run_card
 
     lab.profile(profile)
-    # A SLURM job runs elsewhere: this machine's packages and devices (vLLM, GPUs) are not the job's (here=False).
-    precheck(lab, profile, overrides, here=runtime == "native")
+    # A SLURM job runs elsewhere, and a dry run nowhere: this machine's packages and devices (vLLM, GPUs) are not the
+    # job's then (here=False).
+    precheck(lab, profile, overrides, here=runtime == "native" and not dry_run)
     console.print(
         f"[bold]lab[/] {lab.name} · profile {profile} · runtime {runtime} · {len(lab.stages)} stages · "
         f"run folder {run_dir}"

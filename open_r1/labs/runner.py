@@ -34,22 +34,9 @@ from typing import Any
 
 from open_r1.core import paths
 from open_r1.core.errors import ConfigError
-from open_r1.labs.hardware import detect_hardware
+from open_r1.labs.hardware import detect_hardware, has_gpu
 from open_r1.labs.manifest import RUNTIMES, LabManifest, load_lab
 from open_r1.labs.vllm_server import plan_local_server, run_training
-
-
-def has_gpu() -> bool:
-    """Whether torch imports and sees a CUDA device; False without torch. It picks a pipeline lab's `auto` profile and
-    switches bf16 off for the precheck on machines without a GPU.
-    """
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ImportError:
-        return False
-
 
 LOCAL_RUNTIMES = ("native", "docker", "podman")  # run on this machine: its GPUs decide what fits
 
@@ -143,13 +130,17 @@ def run_lab(
     if lab.is_pipeline:  # stages chained by open_r1.labs.pipeline (one run folder, one run card, one block per stage)
         from open_r1.labs.pipeline import run_pipeline_lab
 
-        profile = profile if profile != "auto" else ("full" if has_gpu() else "nano")
+        # auto: the planner's choice as for every lab (it plans the first stage's recipe, the largest model)
+        profile, banner, choice = resolve_profile(lab, profile, runtime)
+        _print_banner(console, profile, banner)
         out = Path(run_dir) if run_dir else new_run_dir(name, profile, runs_root)
-        return run_pipeline_lab(lab, profile, runtime, overrides, out, dry_run, dict(options or {}), console)
+        card = run_pipeline_lab(lab, profile, runtime, overrides, out, dry_run, dict(options or {}), console)
+        if choice and not dry_run and (out / "run_card.json").exists():
+            card = update_run_card(out / "run_card.json", profile_choice=choice)
+        return card
     profile, banner, choice = resolve_profile(lab, profile, runtime)
-    if banner:  # first: the choice and its numbers are shown even when the precheck below refuses the recipe
-        console.rule(f"[bold yellow]profile {profile}")
-        console.print(f"[yellow]{banner}", soft_wrap=True)
+    # first: the choice and its numbers are shown even when the precheck below refuses the recipe
+    _print_banner(console, profile, banner)
     # Check the recipe and overrides now, before any child process or model: a typo fails in a second. This
     # machine's packages and devices matter only when the job really starts here (not for a --dry-run plan).
     _precheck(lab, profile, overrides, here=runtime == "native" and not dry_run)
@@ -207,6 +198,13 @@ def run_lab(
     )
     _print_summary(console, card)
     return card
+
+
+def _print_banner(console: Any, profile: str, banner: str | None) -> None:
+    """The profile choice and the planner's numbers behind it, as a rule and a line (nothing for an explicit one)."""
+    if banner:
+        console.rule(f"[bold yellow]profile {profile}")
+        console.print(f"[yellow]{banner}", soft_wrap=True)
 
 
 def _precheck(lab: LabManifest, profile: str, overrides: list[str], here: bool = True) -> None:
