@@ -123,10 +123,16 @@ def test_serve_command_carries_the_full_recipes_vllm_settings():
     args = dict(zip(cmd[2::2], cmd[3::2], strict=True))
     assert cmd[:2] == ["trl", "vllm-serve"]
     assert args["--model"] == recipe["model_name_or_path"]
-    assert args["--tensor_parallel_size"] == "2" and args["--data_parallel_size"] == "2"  # 4 GPUs = 2 replicas of 2
+    assert args["--tensor_parallel_size"] == "2" and args["--data_parallel_size"] == "1"  # one engine (dense model)
+    assert vllm_server.idle_serving_gpus({"vllm_tensor_parallel_size": 2}, 4) == 2
     assert args["--port"] == "8123" and args["--max_model_len"] == "4096"
     if recipe.get("vllm_gpu_memory_utilization") is not None:
         assert float(args["--gpu_memory_utilization"]) == recipe["vllm_gpu_memory_utilization"]
+
+
+def test_a_tensor_parallel_size_beyond_the_serving_gpus_is_refused():
+    with pytest.raises(ConfigError, match="vllm_tensor_parallel_size 2 needs 2 serving GPUs; 1 serve here"):
+        serve_command({"model_name_or_path": "m", "vllm_tensor_parallel_size": 2}, trl="trl", gpus=1, port=8000)
 
 
 def test_split_refuses_a_machine_with_no_gpu_left_for_the_server():

@@ -31,7 +31,7 @@
 # | mode | where the engine runs | memory | weight sync |
 # |---|---|---|---|
 # | `colocate` | inside every training process, on its GPU | `vllm_gpu_memory_utilization` of each GPU is reserved for vLLM; `vllm_enable_sleep_mode` frees it while training | in-process copy |
-# | `server` | `trl vllm-serve` on other GPUs (or nodes), data/tensor parallel | training GPUs keep all their memory | NCCL broadcast to the server after each step |
+# | `server` | `trl vllm-serve` on other GPUs (or nodes), one engine, tensor parallel (vLLM refuses data parallelism for dense models) | training GPUs keep all their memory | NCCL broadcast to the server after each step |
 #
 # ## Code walkthrough
 #

@@ -89,15 +89,23 @@ def serve_command(
     default_tensor_parallel: int = 1,
 ) -> list[str]:
     """The `trl vllm-serve` command line for a recipe's settings on `gpus` serving GPUs: the recipe's model and
-    revision, `vllm_tensor_parallel_size` (else `default_tensor_parallel`) with the remaining GPUs as data-parallel
-    replicas, and the recipe's memory share and context length when it sets them.
+    revision, `vllm_tensor_parallel_size` (else `default_tensor_parallel`), and the recipe's memory share and
+    context length when it sets them. One engine (data parallel 1): TRL 1.16 documents that vLLM refuses data
+    parallelism above 1 for dense models, which every lab's model is; serving GPUs beyond the tensor-parallel size
+    stay idle (`idle_serving_gpus`). A tensor-parallel size larger than the serving GPUs is refused.
 
-    >>> serve_command({"model_name_or_path": "m", "vllm_gpu_memory_utilization": 0.8}, trl="trl", gpus=2, port=8000)
+    >>> serve_command({"model_name_or_path": "m", "vllm_gpu_memory_utilization": 0.8}, trl="trl", gpus=1, port=8000)
     ... # doctest: +NORMALIZE_WHITESPACE
-    ['trl', 'vllm-serve', '--model', 'm', '--tensor_parallel_size', '1', '--data_parallel_size', '2',
+    ['trl', 'vllm-serve', '--model', 'm', '--tensor_parallel_size', '1', '--data_parallel_size', '1',
      '--host', '127.0.0.1', '--port', '8000', '--gpu_memory_utilization', '0.8']
     """
     tensor_parallel = int(settings.get("vllm_tensor_parallel_size") or default_tensor_parallel)
+    if tensor_parallel > gpus:
+        raise ConfigError(
+            f"vllm_tensor_parallel_size {tensor_parallel} needs {tensor_parallel} serving GPUs; {gpus} serve here",
+            key="vllm_tensor_parallel_size",
+            fix=f"set vllm_tensor_parallel_size to at most {gpus}, or leave more GPUs to the server.",
+        )
     command = [
         trl,
         "vllm-serve",
@@ -106,7 +114,7 @@ def serve_command(
         "--tensor_parallel_size",
         str(tensor_parallel),
         "--data_parallel_size",
-        str(max(gpus // tensor_parallel, 1)),
+        "1",
         "--host",
         host,
         "--port",
@@ -119,6 +127,15 @@ def serve_command(
     if settings.get("vllm_max_model_length") is not None:
         command += ["--max_model_len", str(settings["vllm_max_model_length"])]
     return command
+
+
+def idle_serving_gpus(settings: dict[str, Any], gpus: int, default_tensor_parallel: int = 1) -> int:
+    """How many of `gpus` serving GPUs one engine of the recipe's tensor-parallel size leaves unused.
+
+    >>> idle_serving_gpus({"vllm_tensor_parallel_size": 4}, 8)
+    4
+    """
+    return max(gpus - int(settings.get("vllm_tensor_parallel_size") or default_tensor_parallel), 0)
 
 
 def split_gpus(

@@ -109,7 +109,9 @@ def test_grpo_on_several_nodes_puts_vllm_on_the_last_node(tmp_path):
     text, plan = render_lab("grpo-math", "full", tmp_path, nodes=3)
     assert plan["vllm"]["mode"] == "node" and plan["vllm"]["nodes"] == 1
     assert (plan["train"]["nodes"], plan["train"]["world_size"]) == (2, 16)
-    assert 'VLLM_NODES=("${NODES[@]:2:1}")' in text and "--data_parallel_size 8" in text
+    assert 'VLLM_NODES=("${NODES[@]:2:1}")' in text and "--data_parallel_size 1" in text
+    # one engine (vLLM refuses data parallelism for dense models): 7 of the node's 8 GPUs idle, said in a warning
+    assert any("uses 1 of its 8 GPUs" in w for w in plan["vllm"]["warnings"])
     assert_valid_bash(text, tmp_path)
 
 

@@ -62,7 +62,13 @@ from typing import Any
 from open_r1 import __version__
 from open_r1.core.errors import ConfigError, OpenR1Error
 from open_r1.core.paths import display_path, project_path, project_root
-from open_r1.labs.vllm_server import serve_command, split_gpus, trl_executable, uses_server_mode
+from open_r1.labs.vllm_server import (
+    idle_serving_gpus,
+    serve_command,
+    split_gpus,
+    trl_executable,
+    uses_server_mode,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "slurm_templates"  # shipped inside the package (wheel too)
 PROFILE_ENV = "OPEN_R1_CLUSTER_PROFILE"
@@ -429,6 +435,13 @@ def plan_train_job(
             default_tensor_parallel=cluster.vllm_tensor_parallel,
         )
         vllm["command"] = shlex.join(serve)
+        idle = idle_serving_gpus(recipe, vllm_gpus, cluster.vllm_tensor_parallel)
+        if idle:
+            vllm.setdefault("warnings", []).append(
+                f"the vLLM server uses {vllm_gpus - idle} of its {vllm_gpus} GPUs (one engine, tensor parallel "
+                f"{vllm_gpus - idle}; vLLM refuses data parallelism for dense models): set vllm_tensor_parallel_size "
+                "(it must divide the model's attention heads) or give the server fewer GPUs"
+            )
     if recipe.get("save_only_model"):
         vllm.setdefault("warnings", []).append(
             "the recipe sets save_only_model: true — checkpoints hold no optimizer state, so a preempted job "
