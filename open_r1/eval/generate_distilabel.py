@@ -102,6 +102,9 @@ def run_generate_distilabel(cfg: Any, log=print) -> dict[str, Any]:
         started = time.time()
         returncode = 0
         if items:
+            # A killed run leaves distilabel's scratch (its pipeline.yaml may be cut mid-write), and distilabel reads
+            # it back even with use_cache=False: start from an empty scratch. Resuming is ours: the JSONL's keys.
+            shutil.rmtree(work / "cache", ignore_errors=True)
             work.mkdir(parents=True, exist_ok=True)
             spec = {
                 "output": str(out.path),

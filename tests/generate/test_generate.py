@@ -261,6 +261,12 @@ def test_distilabel_killed_mid_run_then_rerun_completes_exactly(server, tmp_path
     time.sleep(2)
     assert len(lines(output)) == partial, "the pipeline kept writing after its command was killed"
     assert 4 <= partial < ROWS * N
+    # The worst moment for the kill: distilabel cut mid-write of its scratch pipeline.yaml, which it reads back on
+    # the next run even with use_cache=False (a rerun died on it in a fresh container). Make that moment certain.
+    torn = list((tmp_path / "gen.jsonl.distilabel" / "cache").rglob("pipeline.yaml"))
+    assert torn, "the killed run left no distilabel scratch to tear"
+    for path in torn:
+        path.write_text("")
 
     rerun = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-3000:]
