@@ -16,6 +16,9 @@
 # training ranks share, and compare the two reward shapes — the fraction of tests passed against all-or-nothing —
 # by the learning signal they give a GRPO group.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # For code, DeepSeek-R1's rule-based reward (arXiv 2501.12948 §2.2.2) is execution: "a compiler can be used to

@@ -18,6 +18,9 @@
 # servers the test suite uses, which speak the parts of the two cloud protocols the providers need. The cloud
 # setup steps are at the end of the hands-on.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # DeepSeek-R1 (arXiv 2501.12948 §2.2.2) rewards code by *running* it against test cases. Where it runs is an

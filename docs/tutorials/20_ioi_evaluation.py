@@ -16,6 +16,9 @@
 # up to 50 submissions — write the ioi-eval report, see which languages a task accepts, and import problems in the
 # public `open-r1/ioi` format.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # An IOI task is split into **subtasks**, each worth points and each a list of tests (a test may belong to several

@@ -15,6 +15,9 @@
 # compare the five checkers, see a program pass every official test and fail the generated ones, turn verdicts
 # into the three `cf_code` reward modes, and watch a time limit being enforced.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # Codeforces accepts a submission only when it passes **every** test, in order, and reports the first failure:

@@ -15,6 +15,9 @@
 # it over all the bundled solutions to measure what it changes (and what it leaves alone), and judge the patched
 # programs with patching on and off.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # Models learn competitive programming from decades of contest code. Much of it is Python 2 (`print x`,

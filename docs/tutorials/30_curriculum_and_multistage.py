@@ -16,6 +16,9 @@
 # model, look inside the two new mechanisms it needs (rejection sampling verified by the reward library, rewards
 # routed per task in a mixture), and build a curriculum that feeds GRPO easy prompts first.
 #
+# *Needs bubblewrap* (the local code sandbox runs this tutorial's programs): `sudo apt install bubblewrap` on
+# Debian/Ubuntu, `sudo dnf install bubblewrap` on Fedora; `open-r1 sandbox check` says whether it isolates here.
+#
 # ## Concept overview
 #
 # DeepSeek-R1 is a pipeline (arXiv 2501.12948 §2.3): **(1) cold start** (§2.3.1) — SFT on a few thousand readable

@@ -49,6 +49,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = REPO / "docs" / "tutorials"
 DEFAULT_OUT = REPO / "build" / "docs" / "notebooks"
+NEEDS_SANDBOX_MARK = "# *Needs bubblewrap*"  # a tutorial header line: see Tutorial.needs_sandbox
 GPU_NOTICE = 'print("skipped: this cell needs a GPU (tag: gpu), and this machine has none")'
 MAX_OUTPUT_LINES = 60
 KERNEL_ENV = {
@@ -88,6 +89,13 @@ class Tutorial:
     @property
     def page_uri(self) -> str:
         return f"tutorials/{self.slug}.md"
+
+    @property
+    def needs_sandbox(self) -> bool:
+        """Whether the tutorial runs untrusted programs in the local code sandbox, which needs bubblewrap: its header
+        says so to the reader in a line starting `# *Needs bubblewrap*` (the test suite skips such a tutorial on a
+        machine without it, as it skips the sandbox tests, unless OPEN_R1_REQUIRE_SYSTEM_TESTS=1)."""
+        return any(line.startswith(NEEDS_SANDBOX_MARK) for line in self.source.read_text(encoding="utf-8").splitlines())
 
     @property
     def title(self) -> str:
