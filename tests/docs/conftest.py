@@ -60,7 +60,11 @@ def executed_tutorials(nano_model, tmp_path_factory):
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         done = dict(zip([t.stem for t in order], pool.map(run, order), strict=True))
     results = {t.stem: done[t.stem] for t in tutorials}
-    REPORT["tutorials"] = {stem: (r.seconds, r.cpu_seconds, r.error is None) for stem, r in results.items()}
+    REPORT["tutorials"] = {
+        stem: (r.seconds, r.cpu_seconds, "ok" if r.error is None else
+               "skipped (no bubblewrap)" if r.error == NOT_EXECUTED_NO_SANDBOX else "FAILED")
+        for stem, r in results.items()
+    }
     return out, results
 
 
@@ -91,9 +95,9 @@ def pytest_terminal_summary(terminalreporter):
     write = terminalreporter.write_line
     terminalreporter.section("docs")
     tutorials = REPORT.get("tutorials") or {}
-    for stem, (seconds, cpu, ok) in tutorials.items():
+    for stem, (seconds, cpu, status) in tutorials.items():
         cpu_text = f", {cpu:.1f} s of CPU" if cpu is not None else ""
-        write(f"tutorial {stem}: {seconds:.1f} s{cpu_text} {'ok' if ok else 'FAILED'}")
+        write(f"tutorial {stem}: {seconds:.1f} s{cpu_text} {status}")
     if tutorials:
         cpu_total = sum(c for _, c, _ in tutorials.values() if c is not None)
         write(f"tutorials total: {sum(s for s, _, _ in tutorials.values()):.1f} s, {cpu_total:.1f} s of CPU")

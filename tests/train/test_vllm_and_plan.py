@@ -49,7 +49,9 @@ def test_slurm_vllm_server_takes_the_recipes_settings(tmp_path, monkeypatch):
     cluster = slurm.load_cluster_profile(None)
     plan = slurm.plan_train_job(load_lab("grpo-math"), "full", [], tmp_path / "run", {"nodes": 2}, cluster)
     command = plan["vllm"]["command"]
-    assert "--tensor_parallel_size 2" in command and "--data_parallel_size 4" in command  # 8 GPUs / TP 2
+    # one engine of TP 2 on the 8-GPU vLLM node (vLLM refuses data parallelism for dense models); 6 GPUs idle, said
+    assert "--tensor_parallel_size 2" in command and "--data_parallel_size 1" in command
+    assert any("uses 2 of its 8 GPUs" in w for w in plan["vllm"]["warnings"])
     assert "--gpu_memory_utilization 0.85" in command and "--max_model_len 4096" in command
     text = slurm.render("train.sbatch.j2", **plan)
     assert "/health" in text  # the job waits for the server before training starts
