@@ -303,6 +303,7 @@ def test_run_card_records_the_pushed_digest(round_trip):
     assert card["image"]["lab"] == LAB and card["image"]["torch"] == torch_version()
     assert tag in card["lab"]["command"], "the run card's command names the registry image it ran"
     assert card["rerun"]["runtime"] == "podman"
+    print(f"pushed {tag}@{round_trip.pushed[tag]}; pulled run's card image.digest {card['image']['digest']}")
     if LAB == "grpo-math":
         assert card["metrics"]["heldout_after"]["n"] == 8
 
@@ -316,6 +317,7 @@ def test_sif_renders_the_apptainer_build_from_the_registry(registry, round_trip)
     tag, _ = round_trip.pulled
     assert command.startswith("apptainer build --force") and f"IMAGE={tag}" in command, command
     assert "images/lab/apptainer.def" in command
+    print(f"just sif --dry-run: {command}")
     if shutil.which("apptainer") is None:  # as here: a user without Apptainer gets the fix, not a stack trace
         without = run([*JUST, "sif", LAB, "--flavour", "cpu"], registry_env(registry), [])
         assert without.returncode != 0 and "needs apptainer" in without.stderr, without.stderr
