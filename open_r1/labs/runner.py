@@ -155,14 +155,15 @@ def run_lab(
         gpus, processes = detect_hardware().gpus, lab.profile(profile).num_processes
         where = {"file": str(lab.folder / "lab.yaml"), "key": f"profiles.{profile}.num_processes"}
         if dry_run:
+            result: dict[str, Any] = {"command": cmd, "run_dir": str(out), "profile": profile}
             plan = plan_local_server(cmd, gpus, processes, **where)
-            extra = {"vllm_server": shlex.join(plan.command), "train_devices": plan.train_devices} if plan else {}
             if plan:
                 console.print(
                     f"[dim]vLLM server on GPU(s) {','.join(plan.serve_devices)} (training on "
                     f"{','.join(plan.train_devices)}), started first and waited for:\n$ {shlex.join(plan.command)}"
                 )
-            return {"command": cmd, "run_dir": str(out), "profile": profile, **extra}
+                result.update(vllm_server=shlex.join(plan.command), train_devices=plan.train_devices)
+            return result
         out.mkdir(parents=True, exist_ok=True)
         returncode, server = run_training(cmd, gpus, processes, out, console, **where)
     else:
