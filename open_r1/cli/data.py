@@ -114,20 +114,11 @@ def _cmd_pass_rate(args: argparse.Namespace) -> int:
 
 
 def _cmd_rejection_sample(args: argparse.Namespace) -> int:
-    import yaml
-
     from open_r1.cli._models import ensure_model
-    from open_r1.core.configs import load_yaml, validate_model
+    from open_r1.core.configs import apply_overrides, load_yaml, validate_model
     from open_r1.curate.rejection import RejectionConfig, check_config, run_rejection_sampling
 
-    raw = load_yaml(args.config)
-    overrides = list(args.unknown) + list(args.passthrough)
-    while overrides:  # `--key value` pairs on top of the recipe (values read as YAML: 4 → int, true → bool)
-        key = overrides.pop(0)
-        if not key.startswith("--") or not overrides:
-            raise ConfigError(f"expected --key value, got {key!r}", file="command line")
-        key, _, inline = key[2:].partition("=")
-        raw[key] = yaml.safe_load(inline if inline else overrides.pop(0))
+    raw = apply_overrides(load_yaml(args.config), list(args.unknown) + list(args.passthrough))
     config = validate_model(RejectionConfig, raw, args.config)
     check_config(config, args.config)
     ensure_model(config.model_name_or_path)

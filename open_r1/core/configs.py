@@ -338,6 +338,28 @@ RENAMED_TRAINING_FIELDS = {
 }
 
 
+def apply_overrides(raw: dict[str, Any], overrides: list[str], file: str = "command line") -> dict[str, Any]:
+    """A recipe mapping with command-line `--key value` / `--key=value` pairs on top, each value read with the same
+    YAML rules as the file (`4` → int, `true` → bool, `[a, b]` → list). For the configs that are not TRL dataclasses
+    (rejection sampling, ioi-eval) and for reading a training command's effective settings; a stray word or a flag
+    without its value is a ConfigError.
+
+    >>> apply_overrides({"n": 2}, ["--n", "4", "--tag=x"])
+    {'n': 4, 'tag': 'x'}
+    """
+    out = dict(raw)
+    args = list(overrides)
+    while args:
+        flag = args.pop(0)
+        if not flag.startswith("--"):
+            raise ConfigError(f"expected --key value, got {flag!r}", file=file)
+        key, equals, inline = flag[2:].partition("=")
+        if not equals and not args:
+            raise ConfigError(f"{flag} has no value", file=file)
+        out[key] = yaml.safe_load(inline if equals else args.pop(0))
+    return out
+
+
 def training_field(config_class: type, name: str) -> str:
     """`name`, or its pre-5.18 spelling when `config_class` (a TrainingArguments subclass) only knows that one."""
     fields = {f.name for f in dataclasses.fields(config_class)}

@@ -84,20 +84,9 @@ def load_config(recipe_path: str, overrides: list[str]) -> IOIEvalConfig:
     IOIEvalConfig, resolving a relative problem folder against the repository; a missing folder or a bad override fails
     before any model loads (the lab runner's precheck calls it).
     """
-    from open_r1.core.configs import load_yaml, validate_model
+    from open_r1.core.configs import apply_overrides, load_yaml, validate_model
 
-    raw = load_yaml(recipe_path)
-    # `--key value` overrides, typed through the same YAML rules as the file.
-    import yaml
-
-    it = iter(overrides)
-    for flag in it:
-        if not flag.startswith("--"):
-            raise ConfigError(f"expected --key value, got {flag!r}", file="command line")
-        try:
-            raw[flag[2:]] = yaml.safe_load(next(it))
-        except StopIteration:
-            raise ConfigError(f"{flag} has no value", file="command line") from None
+    raw = apply_overrides(load_yaml(recipe_path), overrides)  # `--key value`, typed by the file's YAML rules
     config = validate_model(IOIEvalConfig, raw, recipe_path)
     if not Path(config.problems).is_dir():
         # Recipes name the bundled set relative to the repository; a user's own folder is relative to the cwd.

@@ -162,30 +162,26 @@ def split_gpus(
 
 def effective_settings(command: list[str]) -> dict[str, Any]:
     """A training command's recipe as it will run: the `--config` YAML with the command's `--key value` and
-    `--key=value` arguments after it applied on top (values read as YAML, so `true` and `0.5` keep their types).
+    `--key=value` arguments after it applied on top (open_r1.core.configs.apply_overrides). A bare boolean flag
+    (`--bf16`, which TRL's parser reads as true) counts as `true`.
 
-    >>> effective_settings(["python", "-m", "open_r1", "train", "grpo", "--use_vllm", "true", "--vllm_mode=server"])
+    >>> effective_settings(["python", "-m", "open_r1", "train", "grpo", "--use_vllm", "--vllm_mode=server"])
     {'use_vllm': True, 'vllm_mode': 'server'}
     """
-    import yaml
+    from open_r1.core.configs import apply_overrides, load_yaml
 
-    from open_r1.core.configs import load_yaml
-
-    settings: dict[str, Any] = {}
-    if "--config" in command:
-        settings.update(load_yaml(command[command.index("--config") + 1]))
-    args = command[command.index("--config") + 2 :] if "--config" in command else command
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg.startswith("--") and "=" in arg:
-            key, _, value = arg[2:].partition("=")
-            settings[key] = yaml.safe_load(value)
-        elif arg.startswith("--") and i + 1 < len(args) and not args[i + 1].startswith("--"):
-            settings[arg[2:]] = yaml.safe_load(args[i + 1])
-            i += 1
-        i += 1
-    return settings
+    if "--config" in command:  # what precedes it is the launcher (python, accelerate and its own flags)
+        at = command.index("--config")
+        settings, args = load_yaml(command[at + 1]), command[at + 2 :]
+    else:
+        settings, args = {}, command[next((i for i, a in enumerate(command) if a.startswith("--")), len(command)) :]
+    pairs: list[str] = []
+    for i, arg in enumerate(args):
+        pairs.append(arg)
+        bare = arg.startswith("--") and "=" not in arg and (i + 1 == len(args) or args[i + 1].startswith("--"))
+        if bare:
+            pairs.append("true")
+    return apply_overrides(settings, pairs)
 
 
 @dataclass
